@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything lampi-fleet needs to build, run and test on Debian 12.
+# Idempotent and non-interactive: CI, the README and new users all run this.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libmosquitto-dev mosquitto mosquitto-clients
+  libboost-dev nlohmann-json3-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev prometheus-cpp-dev
+  doctest-dev libcli11-dev libssl-dev
+  prometheus python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Debian starts the packaged brokers as services; lampi-fleet and its tests start
+# their own on free loopback ports, so the system ones are not needed.
+for svc in mosquitto prometheus; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
