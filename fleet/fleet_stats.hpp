@@ -1,0 +1,85 @@
+// What one shard counts while it runs. Each shard is the only writer of its own
+// FleetStats; other threads read the atomics (relaxed) for progress and metrics, and
+// take histogram snapshots through a once-a-second mailbox, never per message.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "firmware_model/effects.hpp"
+#include "firmware_model/topic.hpp"
+#include "latency_histogram.hpp"
+
+namespace lampi::fleet {
+
+enum class LampPhase : std::uint8_t { off, booting, connecting, bridged, backing_off, stopped };
+inline constexpr std::size_t kPhaseCount = 6;
+const char* phase_name(LampPhase p);
+
+enum class DisconnectReason : std::uint8_t { refused, lost, keepalive, power_off };
+inline constexpr std::size_t kDisconnectReasonCount = 4;
+const char* disconnect_reason_name(DisconnectReason r);
+
+using Counter = std::atomic<std::uint64_t>;
+
+inline void bump(Counter& c, std::uint64_t n = 1) {
+  // Single writer: a relaxed load/store pair is enough and avoids a locked add.
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+inline std::uint64_t read(const Counter& c) { return c.load(std::memory_order_relaxed); }
+
+struct TopicCounters {
+  Counter requests{0};   // publishes handed to the connection
+  Counter failures{0};   // refused, timed out or lost before PUBACK
+  Counter acked{0};
+  Counter received{0};   // messages from the cloud on this topic
+};
+
+struct TopicLatency {
+  LatencyHistogram response;  // scheduled send -> PUBACK, for QoS > 0
+};
+
+struct FleetStats {
+  std::array<std::atomic<std::int64_t>, kPhaseCount> lamps_by_phase{};
+  Counter connect_attempts{0};
+  Counter connects{0};
+  Counter reconnects{0};
+  std::array<Counter, kDisconnectReasonCount> disconnects{};
+  std::array<TopicCounters, model::kTopicCount> topics{};
+  Counter timeouts{0};
+  Counter inflight_dropped{0};  // over the per-lamp in-flight bound
+  std::array<Counter, model::kInvalidClassCount> set_config_invalid{};
+  Counter service_crashes{0};
+  Counter service_restarts{0};
+  Counter bridge_queued{0};
+  Counter bridge_dropped{0};
+  std::atomic<std::int64_t> bridge_queue_depth{0};
+  std::atomic<std::int64_t> inflight{0};
+  std::atomic<std::int64_t> max_schedule_lag_us{0};  // this second's worst lag
+  std::atomic<std::int64_t> loop_lag_us{0};          // last measured event-loop lag
+
+  // Owned by the shard thread: totals over the whole run.
+  std::array<TopicLatency, model::kTopicCount> latency{};
+  LatencyHistogram schedule_lag;
+
+  // Filled by the shard once a second, emptied by the reader.
+  struct Interval {
+    LatencyHistogram response;
+    LatencyHistogram schedule_lag;
+  };
+  void publish_interval(Interval& fresh);
+  Interval take_interval();
+
+  void move_phase(LampPhase from, LampPhase to) {
+    lamps_by_phase[static_cast<std::size_t>(from)].fetch_sub(1, std::memory_order_relaxed);
+    lamps_by_phase[static_cast<std::size_t>(to)].fetch_add(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::mutex mailbox_mutex_;
+  Interval mailbox_;
+};
+
+}  // namespace lampi::fleet

@@ -1,0 +1,39 @@
+// A log-linear histogram in the spirit of HdrHistogram: 64 sub-buckets per power of
+// two (under 1.6% relative error) from 1 us up, constant-time record, mergeable.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace lampi::fleet {
+
+class LatencyHistogram {
+ public:
+  static constexpr int kSubBits = 6;
+  static constexpr int kSub = 1 << kSubBits;
+  static constexpr int kMaxExponent = 38;  // 2^38 us = ~76 hours; values above clamp
+  static constexpr std::size_t kBuckets = static_cast<std::size_t>((kMaxExponent - kSubBits + 2) * kSub);
+
+  void record(std::int64_t micros);
+  void merge(const LatencyHistogram& other);
+  void reset() { *this = LatencyHistogram{}; }
+
+  std::uint64_t count() const { return count_; }
+  std::int64_t min() const { return count_ ? min_ : 0; }
+  std::int64_t max() const { return max_; }
+  double mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0; }
+  // The value at quantile q in [0, 1] (upper edge of its bucket, clamped to max).
+  std::int64_t percentile(double q) const;
+
+ private:
+  static std::size_t bucket_of(std::uint64_t v);
+  static std::uint64_t upper_edge(std::size_t bucket);
+
+  std::array<std::uint32_t, kBuckets> counts_{};
+  std::uint64_t count_ = 0;
+  std::int64_t sum_ = 0;
+  std::int64_t min_ = INT64_MAX;
+  std::int64_t max_ = 0;
+};
+
+}  // namespace lampi::fleet

@@ -1,0 +1,122 @@
+#include "run_command.hpp"
+
+#include <fmt/format.h>
+#include <mosquitto.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+
+#include "fleet_engine.hpp"
+#include "mosquitto_process.hpp"
+#include "preflight.hpp"
+#include "progress.hpp"
+#include "run_summary.hpp"
+
+namespace lampi::fleet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Ctrl-C and SIGTERM are taken synchronously by the main thread (sigtimedwait), so no
+// handler runs on a worker thread and no global flag is needed.
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Waits up to `timeout` for a stop signal; true if one came.
+bool wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
+  timespec ts{static_cast<time_t>(timeout.count() / 1000),
+              static_cast<long>((timeout.count() % 1000) * 1000000)};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+std::optional<MosquittoProcess> start_local_broker(const FleetConfig& config) {
+  MosquittoOptions opts;
+  opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
+  (void)config;
+  return MosquittoProcess::start(opts);
+}
+
+}  // namespace
+
+int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
+  FleetConfig config = config_in;
+  Capacity capacity = measure_capacity(config.source_addresses.size());
+  check_capacity(capacity, config.lamps);
+
+  std::optional<MosquittoProcess> local_broker;
+  if (!config.broker) {
+    local_broker = start_local_broker(config);
+    config.broker = BrokerTarget{false, local_broker->address(), local_broker->port()};
+    fmt::print(stderr, "Started a local mosquitto on {}:{} (log: {}); it stops with the run.\n",
+               local_broker->address(), local_broker->port(), local_broker->log_path().string());
+  }
+  ResolvedBroker broker = resolve_broker(*config.broker);
+
+  sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // the shard threads inherit the mask
+
+  mosquitto_lib_init();
+  int exit_code = 0;
+  {
+    FleetEngine engine(config, broker);
+    fmt::print(stderr, "lampi-fleet: {} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}\n",
+               config.lamps, engine.shards().size(), config.broker->tls ? "s" : "", broker.numeric_host,
+               broker.port, config.hatch_rate,
+               config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
+                                           : std::string(" until Ctrl-C"));
+    engine.start();
+    ProgressMeter meter(engine);
+    auto started = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+    bool stopping = false;
+    double last_log = 0;
+    while (!engine.finished()) {
+      bool signalled = wait_for_signal(signals, std::chrono::milliseconds(1000));
+      double now_s = elapsed();
+      if (!stopping && (signalled || (config.duration.count() > 0 && now_s >= config.duration.count()))) {
+        stopping = true;
+        if (options.progress_to_terminal) fmt::print(stderr, "\n");
+        fmt::print(stderr, "Stopping: {} power-off of every lamp (at most {:.0f} s)...\n",
+                   config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
+                   config.stop_timeout.count());
+        engine.request_stop(config.stop_mode);
+      } else if (stopping && signalled) {
+        fmt::print(stderr, "Second signal: dropping every connection now.\n");
+        engine.request_stop(StopMode::power_loss);
+      }
+      auto sample = meter.sample(now_s);
+      if (stopping) continue;
+      if (options.progress_to_terminal) {
+        fmt::print(stderr, "\r\033[K{}", format_progress(sample));
+      } else if (now_s - last_log >= 10.0) {
+        fmt::print(stderr, "{}\n", format_progress(sample));
+        last_log = now_s;
+      }
+    }
+    engine.join();
+    if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
+    RunSummary summary = summarize(engine, elapsed(), meter.bridged_peak());
+    fmt::print("{}", render_table(summary));
+    if (!config.summary_json.empty()) {
+      std::ofstream out(config.summary_json);
+      out << render_json(summary);
+      if (!out) {
+        fmt::print(stderr, "could not write the JSON summary to {}\n", config.summary_json);
+        exit_code = 2;
+      }
+    }
+  }
+  mosquitto_lib_cleanup();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  return exit_code;
+}
+
+}  // namespace lampi::fleet

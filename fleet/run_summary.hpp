@@ -1,0 +1,44 @@
+// The end-of-run numbers: a Locust-style table per topic, the same as JSON, and the
+// verdict on who saturated first.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fleet_engine.hpp"
+
+namespace lampi::fleet {
+
+struct TopicRow {
+  std::string name;  // e.g. "devices/+/lamp/changed"
+  std::uint64_t requests = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t received = 0;
+  bool has_latency = false;  // QoS 0 topics have no PUBACK
+  double median_ms = 0, average_ms = 0, min_ms = 0, max_ms = 0, p95_ms = 0, p99_ms = 0;
+  double rate_per_s = 0;
+};
+
+struct RunSummary {
+  double seconds = 0;
+  std::size_t lamps = 0;
+  std::uint64_t lamps_bridged_peak = 0;
+  std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> disconnects;  // by reason
+  std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
+  std::uint64_t service_crashes = 0, service_restarts = 0;
+  std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
+  double schedule_lag_p50_ms = 0, schedule_lag_p99_ms = 0, schedule_lag_max_ms = 0;
+  std::vector<TopicRow> rows;  // topics with traffic, then "Aggregated"
+  bool generator_saturated = false;
+  bool broker_saturated = false;
+  std::string verdict;
+};
+
+// Reads the shards' totals; call after they have finished.
+RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t bridged_peak);
+std::string render_table(const RunSummary& s);
+std::string render_json(const RunSummary& s);
+
+}  // namespace lampi::fleet
