@@ -66,6 +66,7 @@ class BridgeLink {
   std::uint32_t lamp_slot() const { return lamp_slot_; }
   // True while a socket is open (a dropped link stays open until the close is seen).
   bool has_socket() const { return socket_.is_open(); }
+  int socket_fd() const { return mosq_ && socket_.is_open() ? mosquitto_socket(mosq_) : -1; }
 
  private:
   static void on_connect_cb(mosquitto*, void* self, int rc);

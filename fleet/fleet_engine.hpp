@@ -2,6 +2,7 @@
 // rate, stopped together.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -32,10 +33,15 @@ class FleetEngine {
   const std::vector<std::unique_ptr<Shard>>& shards() const { return shards_; }
   const FleetConfig& config() const { return config_; }
 
+  // Set by whoever watches the shards' lag (the run loop); read by the exporter.
+  void set_generator_saturated(bool v) { generator_saturated_.store(v, std::memory_order_relaxed); }
+  bool generator_saturated() const { return generator_saturated_.load(std::memory_order_relaxed); }
+
  private:
   FleetConfig config_;
   ShardContext ctx_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<bool> generator_saturated_{false};
 };
 
 // The profile lamp `index` of `lamps` follows: shares are exact to within one lamp and

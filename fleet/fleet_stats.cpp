@@ -1,5 +1,7 @@
 #include "fleet_stats.hpp"
 
+#include <algorithm>
+
 namespace lampi::fleet {
 
 const char* phase_name(LampPhase p) {
@@ -22,6 +24,15 @@ const char* disconnect_reason_name(DisconnectReason r) {
     case DisconnectReason::power_off: return "power_off";
   }
   return "lost";
+}
+
+void BucketHistogram::record(std::int64_t micros) {
+  double seconds = static_cast<double>(micros) / 1e6;
+  std::size_t i = 0;
+  while (i < kBucketBounds.size() && seconds > kBucketBounds[i]) ++i;
+  bump(buckets[i]);
+  bump(count);
+  bump(sum_us, static_cast<std::uint64_t>(std::max<std::int64_t>(micros, 0)));
 }
 
 void FleetStats::publish_interval(Interval& fresh) {

@@ -37,8 +37,21 @@ struct TopicCounters {
   Counter received{0};   // messages from the cloud on this topic
 };
 
+// Prometheus buckets, cumulative since the start, readable from any thread.
+inline constexpr std::array<double, 16> kBucketBounds = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
+
+struct BucketHistogram {
+  std::array<Counter, kBucketBounds.size() + 1> buckets{};  // the last one is +Inf
+  Counter count{0};
+  Counter sum_us{0};
+  void record(std::int64_t micros);
+};
+
 struct TopicLatency {
   LatencyHistogram response;  // scheduled send -> PUBACK, for QoS > 0
+  BucketHistogram exported;   // the same, in Prometheus buckets
 };
 
 struct FleetStats {
@@ -59,6 +72,10 @@ struct FleetStats {
   std::atomic<std::int64_t> inflight{0};
   std::atomic<std::int64_t> max_schedule_lag_us{0};  // this second's worst lag
   std::atomic<std::int64_t> loop_lag_us{0};          // last measured event-loop lag
+  std::atomic<std::int64_t> worker_cpu_us{0};        // the shard thread's CPU time
+  BucketHistogram command_round_trip;                // cloud set_config -> lamp/changed PUBACK
+  BucketHistogram bridge_up;                         // connect requested -> CONNACK
+  BucketHistogram schedule_lag_exported;
 
   // Owned by the shard thread: totals over the whole run.
   std::array<TopicLatency, model::kTopicCount> latency{};

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fleet_engine.hpp"
+#include "run_timeline.hpp"
 
 namespace lampi::fleet {
 
@@ -14,9 +15,13 @@ struct ProgressSample {
   std::int64_t lamps = 0;
   std::array<std::int64_t, kPhaseCount> by_phase{};
   double published_per_s = 0;
-  double p50_ms = 0, p95_ms = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  double failures_per_s = 0, connects_per_s = 0, reconnects_per_s = 0;
+  bool acked = false;  // any PUBACK in this interval
   std::uint64_t failures = 0;
   double schedule_lag_max_ms = 0;
+  double schedule_lag_p99_ms = 0;
+  std::uint64_t connects = 0, reconnects = 0;  // totals so far
   double loop_lag_max_ms = 0;
 };
 
@@ -29,11 +34,15 @@ class ProgressMeter {
 
  private:
   const FleetEngine& engine_;
-  std::uint64_t last_requests_ = 0;
+  std::uint64_t last_requests_ = 0, last_failures_ = 0, last_connects_ = 0, last_reconnects_ = 0;
   double last_elapsed_ = 0;
   std::uint64_t bridged_peak_ = 0;
 };
 
+// The generator cannot keep its own schedule: results would measure lampi-fleet.
+bool generator_saturated(const ProgressSample& s);
+
 std::string format_progress(const ProgressSample& s);
+TimelinePoint to_timeline_point(const ProgressSample& s);
 
 }  // namespace lampi::fleet

@@ -9,10 +9,13 @@
 #include <optional>
 
 #include "fleet_engine.hpp"
+#include "metrics_exporter.hpp"
 #include "mosquitto_process.hpp"
 #include "preflight.hpp"
 #include "progress.hpp"
 #include "run_summary.hpp"
+#include "run_timeline.hpp"
+#include "tls_context.hpp"
 
 namespace lampi::fleet {
 
@@ -66,14 +69,23 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   mosquitto_lib_init();
   int exit_code = 0;
   {
-    FleetEngine engine(config, broker);
+    std::optional<TlsContext> tls;
+    if (config.broker->tls) tls.emplace(config.tls, config.broker->host);
+    FleetEngine engine(config, broker, tls ? tls->native() : nullptr);
     fmt::print(stderr, "lampi-fleet: {} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}\n",
                config.lamps, engine.shards().size(), config.broker->tls ? "s" : "", broker.numeric_host,
                broker.port, config.hatch_rate,
                config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                            : std::string(" until Ctrl-C"));
+    std::optional<MetricsExporter> metrics;
+    if (!config.metrics_listen.empty()) {
+      metrics.emplace(engine, config.metrics_listen);
+      fmt::print(stderr, "Metrics: {} (and /healthz)\n", metrics->url());
+    }
     engine.start();
     ProgressMeter meter(engine);
+    RunTimeline timeline;
+    std::size_t saturated_seconds = 0;
     auto started = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
     bool stopping = false;
@@ -93,7 +105,11 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
         engine.request_stop(StopMode::power_loss);
       }
       auto sample = meter.sample(now_s);
+      bool saturated = generator_saturated(sample);
+      engine.set_generator_saturated(saturated);
       if (stopping) continue;
+      saturated_seconds += saturated ? 1 : 0;
+      timeline.push_back(to_timeline_point(sample));
       if (options.progress_to_terminal) {
         fmt::print(stderr, "\r\033[K{}", format_progress(sample));
       } else if (now_s - last_log >= 10.0) {
@@ -104,7 +120,11 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     engine.join();
     if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
     RunSummary summary = summarize(engine, elapsed(), meter.bridged_peak());
+    judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
+    if (saturated_seconds > 0)
+      fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds, timeline.size());
+    if (!summary.slos_passed) exit_code = 1;
     if (!config.summary_json.empty()) {
       std::ofstream out(config.summary_json);
       out << render_json(summary);

@@ -107,6 +107,30 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
   return s;
 }
 
+void judge_slos(RunSummary& s, const SloConfig& slo) {
+  const TopicRow& total = s.rows.back();
+  auto add = [&](std::string name, std::string threshold, std::string actual, bool ok) {
+    ok = ok && !s.generator_saturated;
+    s.slos.push_back({std::move(name), std::move(threshold), std::move(actual), ok});
+    s.slos_passed = s.slos_passed && ok;
+  };
+  if (slo.p95_response_seconds) {
+    double limit_ms = *slo.p95_response_seconds * 1000.0;
+    add("p95_response_time", fmt::format("<= {:.1f} ms", limit_ms), fmt::format("{:.1f} ms", total.p95_ms),
+        total.has_latency && total.p95_ms <= limit_ms);
+  }
+  if (slo.max_failure_ratio) {
+    double ratio = total.requests ? static_cast<double>(total.failures) / static_cast<double>(total.requests) : 0.0;
+    add("max_failure_ratio", fmt::format("<= {:.4f}", *slo.max_failure_ratio), fmt::format("{:.4f}", ratio),
+        ratio <= *slo.max_failure_ratio);
+  }
+  if (slo.min_bridged_ratio) {
+    double ratio = s.lamps ? static_cast<double>(s.lamps_bridged_peak) / static_cast<double>(s.lamps) : 0.0;
+    add("min_bridged_ratio", fmt::format(">= {:.4f}", *slo.min_bridged_ratio), fmt::format("{:.4f}", ratio),
+        ratio >= *slo.min_bridged_ratio);
+  }
+}
+
 std::string render_table(const RunSummary& s) {
   std::string out;
   out += fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", "Topic",
@@ -135,6 +159,9 @@ std::string render_table(const RunSummary& s) {
   out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", s.schedule_lag_p50_ms,
                      s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
   out += fmt::format("Verdict: {}\n", s.verdict);
+  for (const auto& slo : s.slos)
+    out += fmt::format("SLO {}: {} (wanted {}) {}\n", slo.name, slo.actual, slo.threshold,
+                       slo.passed ? "PASS" : "FAIL");
   return out;
 }
 
@@ -168,6 +195,10 @@ std::string render_json(const RunSummary& s) {
   j["broker_saturated"] = s.broker_saturated;
   j["valid"] = !s.generator_saturated;
   j["verdict"] = s.verdict;
+  auto& slos = j["slos"] = nlohmann::ordered_json::array();
+  for (const auto& slo : s.slos)
+    slos.push_back({{"name", slo.name}, {"threshold", slo.threshold}, {"actual", slo.actual}, {"passed", slo.passed}});
+  j["slos_passed"] = s.slos_passed;
   return j.dump(2) + "\n";
 }
 

@@ -20,6 +20,14 @@ struct TopicRow {
   double rate_per_s = 0;
 };
 
+// One service-level objective from the config's `slo:` section, judged at the end.
+struct SloResult {
+  std::string name;       // e.g. "p95_response_time"
+  std::string threshold;  // e.g. "<= 200 ms"
+  std::string actual;     // e.g. "143.2 ms"
+  bool passed = true;
+};
+
 struct RunSummary {
   double seconds = 0;
   std::size_t lamps = 0;
@@ -34,10 +42,15 @@ struct RunSummary {
   bool generator_saturated = false;
   bool broker_saturated = false;
   std::string verdict;
+  std::vector<SloResult> slos;  // empty when the config sets none
+  bool slos_passed = true;
 };
 
 // Reads the shards' totals; call after they have finished.
 RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t bridged_peak);
+// Judges the config's SLOs against the run; an invalid run (generator saturated)
+// fails them all, since it measured the generator.
+void judge_slos(RunSummary& s, const SloConfig& slo);
 std::string render_table(const RunSummary& s);
 std::string render_json(const RunSummary& s);
 

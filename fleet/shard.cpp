@@ -1,5 +1,7 @@
 #include "shard.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
@@ -50,6 +52,7 @@ void Shard::request_stop(StopMode mode) {
 }
 
 void Shard::run() {
+  ScopedTlsIdentitySource tls_identities(this);
   second_due_ = std::chrono::steady_clock::now() + kSecond;
   second_timer_.expires_at(second_due_);
   second_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -111,13 +114,21 @@ void Shard::on_wake() {
 }
 
 void Shard::service(LampSlot& slot, VirtualTime t) {
+  // The generator's own lag: how late this lamp's timer ran. (A message that waited in
+  // the bridge queue while the link was down is late because of the link, not us.)
+  auto lag = (t - model::next_deadline(slot.lamp)).count();
+  stats_.schedule_lag.record(lag);
+  stats_.schedule_lag_exported.record(lag);
+  interval_.schedule_lag.record(lag);
+  if (lag > stats_.max_schedule_lag_us.load(std::memory_order_relaxed))
+    stats_.max_schedule_lag_us.store(lag, std::memory_order_relaxed);
   fx_.clear();
   model::advance(slot.lamp, ctx_.config->model, t, fx_);
   execute(slot, t);
   schedule(slot);
 }
 
-void Shard::execute(LampSlot& slot, VirtualTime t) {
+void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
   for (const auto& obs : fx_.observations) {
     switch (obs.kind) {
       case model::ObservationKind::set_config_ignored:
@@ -135,8 +146,11 @@ void Shard::execute(LampSlot& slot, VirtualTime t) {
   }
   for (const auto& a : fx_.remote) {
     switch (a.kind) {
-      case model::RemoteKind::connect: request_connect(slot); break;
-      case model::RemoteKind::publish: publish(slot, a, t); break;
+      case model::RemoteKind::connect:
+        slot.connect_requested = t;
+        request_connect(slot);
+        break;
+      case model::RemoteKind::publish: publish(slot, a, from_command); break;
       case model::RemoteKind::subscribe:
         slot.link.subscribe(model::remote_topic(a.topic, slot.lamp.id), a.qos);
         break;
@@ -146,13 +160,8 @@ void Shard::execute(LampSlot& slot, VirtualTime t) {
   fx_.clear();
 }
 
-void Shard::publish(LampSlot& slot, const model::RemoteAction& a, VirtualTime t) {
+void Shard::publish(LampSlot& slot, const model::RemoteAction& a, bool from_command) {
   auto& topic = stats_.topics[model::index_of(a.topic)];
-  auto lag = (t - a.scheduled).count();
-  stats_.schedule_lag.record(lag);
-  interval_.schedule_lag.record(lag);
-  if (lag > stats_.max_schedule_lag_us.load(std::memory_order_relaxed))
-    stats_.max_schedule_lag_us.store(lag, std::memory_order_relaxed);
   bump(topic.requests);
   if (a.qos > 0 && slot.inflight.size() >= ctx_.inflight_cap) {
     // libmosquitto would queue without bound: the lamp's own cap decides instead.
@@ -166,7 +175,7 @@ void Shard::publish(LampSlot& slot, const model::RemoteAction& a, VirtualTime t)
     return;
   }
   if (a.qos > 0) {
-    slot.inflight.push_back({mid, a.topic, a.scheduled});
+    slot.inflight.push({mid, a.topic, a.scheduled, from_command && a.topic == model::Topic::changed});
     stats_.inflight.fetch_add(1, std::memory_order_relaxed);
   } else {
     bump(topic.acked);
@@ -192,8 +201,13 @@ void Shard::start_connect(LampSlot& slot) {
   slot.holds_connect_slot = true;
   ++connects_in_flight_;
   if (slot.link.connect(ctx_.link, model::bridge_client_id(id),
-                        model::remote_topic(model::Topic::bridge_state, id), bind))
+                        model::remote_topic(model::Topic::bridge_state, id), bind)) {
+    if (ctx_.link.ssl_ctx) {
+      slot.tls_fd = slot.link.socket_fd();
+      tls_sockets_[slot.tls_fd] = slot.link.lamp_slot();
+    }
     return;
+  }
   // Failed at once (e.g. no route): treat it as a connection lost before CONNACK.
   release_connect_slot(slot);
   bump(stats_.disconnects[static_cast<std::size_t>(DisconnectReason::lost)]);
@@ -219,6 +233,12 @@ void Shard::pump_connect_queue() {
   }
 }
 
+std::optional<model::DeviceId> Shard::identity_for_socket(int fd) const {
+  auto it = tls_sockets_.find(fd);
+  if (it == tls_sockets_.end()) return std::nullopt;
+  return lamps_[it->second].lamp.id;
+}
+
 void Shard::set_phase(LampSlot& slot, LampPhase phase) {
   if (slot.phase == phase) return;
   stats_.move_phase(slot.phase, phase);
@@ -233,6 +253,7 @@ void Shard::on_link_connected(BridgeLink& link) {
   slot.ever_connected = true;
   set_phase(slot, LampPhase::bridged);
   VirtualTime t = now();
+  stats_.bridge_up.record((t - slot.connect_requested).count());
   fx_.clear();
   model::on_remote_connected(slot.lamp, ctx_.config->model, t, fx_);
   execute(slot, t);
@@ -244,6 +265,10 @@ void Shard::on_link_refused(BridgeLink&, int) { refused_pending_ = true; }
 void Shard::on_link_lost(BridgeLink& link, int reason) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   release_connect_slot(slot);
+  if (slot.tls_fd >= 0) {
+    tls_sockets_.erase(slot.tls_fd);
+    slot.tls_fd = -1;
+  }
   DisconnectReason why = refused_pending_               ? DisconnectReason::refused
                          : !slot.lamp.powered           ? DisconnectReason::power_off
                          : reason == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
@@ -272,18 +297,19 @@ void Shard::on_link_message(BridgeLink& link, const mosquitto_message& msg) {
   fx_.clear();
   model::on_remote_message(slot.lamp, ctx_.config->model, t, topic_text, payload,
                            static_cast<std::uint8_t>(msg.qos), msg.retain, fx_);
-  execute(slot, t);
+  execute(slot, t, true);
   schedule(slot);
 }
 
 void Shard::on_link_acked(BridgeLink& link, int mid) {
   LampSlot& slot = lamps_[link.lamp_slot()];
-  auto it = std::find_if(slot.inflight.begin(), slot.inflight.end(),
-                         [mid](const InFlight& f) { return f.mid == mid; });
-  if (it == slot.inflight.end()) return;  // QoS 0, or already counted as a timeout
-  auto latency = (now() - it->scheduled).count();
-  auto& topic = stats_.topics[model::index_of(it->topic)];
-  stats_.latency[model::index_of(it->topic)].response.record(latency);
+  InFlight f{};
+  if (!slot.inflight.take(mid, f)) return;  // QoS 0, or already counted as a timeout
+  auto latency = (now() - f.scheduled).count();
+  auto& topic = stats_.topics[model::index_of(f.topic)];
+  stats_.latency[model::index_of(f.topic)].response.record(latency);
+  stats_.latency[model::index_of(f.topic)].exported.record(latency);
+  if (f.from_command) stats_.command_round_trip.record(latency);
   interval_.response.record(latency);
   auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout).count();
   if (latency > timeout) {
@@ -292,8 +318,6 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
   } else {
     bump(topic.acked);
   }
-  *it = slot.inflight.back();
-  slot.inflight.pop_back();
   stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -302,6 +326,9 @@ void Shard::on_second() {
   stats_.loop_lag_us.store(
       std::chrono::duration_cast<std::chrono::microseconds>(actual - second_due_).count(),
       std::memory_order_relaxed);
+  timespec cpu{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+    stats_.worker_cpu_us.store(cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000, std::memory_order_relaxed);
   VirtualTime t = now();
   auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout);
   std::int64_t queued = 0;
@@ -310,16 +337,10 @@ void Shard::on_second() {
     queued += static_cast<std::int64_t>(slot.lamp.bridge.queue.size());
     // Publishes still unacknowledged past the timeout are failures, as in the seed's
     // Locust test; a PUBACK that comes later is ignored.
-    for (std::size_t i = 0; i < slot.inflight.size();) {
-      auto& f = slot.inflight[i];
-      if (t - f.scheduled <= timeout) {
-        ++i;
-        continue;
-      }
-      bump(stats_.topics[model::index_of(f.topic)].failures);
+    while (!slot.inflight.empty() && t - slot.inflight.front().scheduled > timeout) {
+      bump(stats_.topics[model::index_of(slot.inflight.front().topic)].failures);
       bump(stats_.timeouts);
-      f = slot.inflight.back();
-      slot.inflight.pop_back();
+      slot.inflight.pop_front();
       stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
     }
   }

@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <optional>
+#include <unordered_map>
 #include <queue>
 #include <string>
 #include <thread>
@@ -15,6 +17,8 @@
 #include "firmware_model/lamp.hpp"
 #include "fleet_config.hpp"
 #include "fleet_stats.hpp"
+#include "inflight_queue.hpp"
+#include "tls_context.hpp"
 
 namespace lampi::fleet {
 
@@ -28,7 +32,7 @@ struct ShardContext {
   std::size_t inflight_cap = 1000;              // unacknowledged publishes per lamp
 };
 
-class Shard final : public LinkEvents {
+class Shard final : public LinkEvents, public TlsIdentitySource {
  public:
   Shard(unsigned index, const ShardContext& ctx);
   ~Shard();
@@ -47,24 +51,23 @@ class Shard final : public LinkEvents {
   FleetStats& stats() { return stats_; }
   const FleetStats& stats() const { return stats_; }
   unsigned index() const { return index_; }
+
+  std::optional<model::DeviceId> identity_for_socket(int fd) const override;
   std::size_t lamp_count() const { return lamps_.size(); }
 
  private:
-  struct InFlight {
-    int mid;
-    model::Topic topic;
-    model::VirtualTime scheduled;
-  };
   struct LampSlot {
     LampSlot(boost::asio::io_context& io, LinkEvents& events, std::uint32_t slot)
         : link(io, events, slot) {}
     model::Lamp lamp;
     BridgeLink link;
-    std::vector<InFlight> inflight;
+    InFlightQueue inflight;
     model::VirtualTime power_on_at{0};
     model::VirtualTime queued_deadline = model::kNever;
+    model::VirtualTime connect_requested{0};
     std::uint64_t fleet_index = 0;
     LampPhase phase = LampPhase::off;
+    int tls_fd = -1;  // the socket the TLS handshake will ask about
     bool holds_connect_slot = false;
     bool ever_connected = false;
   };
@@ -82,8 +85,9 @@ class Shard final : public LinkEvents {
   void on_wake();
   void on_second();
   void service(LampSlot& slot, model::VirtualTime t);
-  void execute(LampSlot& slot, model::VirtualTime t);
-  void publish(LampSlot& slot, const model::RemoteAction& a, model::VirtualTime t);
+  // `from_command`: the actions answer a cloud set_config (for the round-trip histogram).
+  void execute(LampSlot& slot, model::VirtualTime t, bool from_command = false);
+  void publish(LampSlot& slot, const model::RemoteAction& a, bool from_command);
   void request_connect(LampSlot& slot);
   void start_connect(LampSlot& slot);
   void release_connect_slot(LampSlot& slot);
@@ -108,6 +112,7 @@ class Shard final : public LinkEvents {
   std::deque<LampSlot> lamps_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<std::uint32_t> connect_queue_;
+  std::unordered_map<int, std::uint32_t> tls_sockets_;  // fd -> slot, with TLS only
   std::size_t connects_in_flight_ = 0;
   model::Effects fx_;
   FleetStats stats_;

@@ -1,0 +1,88 @@
+// A private Mosquitto broker run as a child process, configured like the course's EC2
+// broker, so tests and local runs never depend on a system service or a fixed port.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lampi::fleet {
+
+struct MosquittoOptions {
+  // Numeric IPv4 or IPv6 address for the single plain-MQTT listener.
+  std::string bind_address = "127.0.0.1";
+  // 0 picks a free port (and retries with another one if it is taken before
+  // mosquitto binds it); any other value is used as is or start() fails.
+  std::uint16_t port = 0;
+  std::string binary = "/usr/sbin/mosquitto";
+  // The database lives in the broker's temp dir; it is written on stop(), not on
+  // kill(), so retained messages and sessions survive stop() + restart() only.
+  bool persistence = false;
+  // Appended verbatim to the generated mosquitto.conf (one directive each).
+  std::vector<std::string> extra_config_lines;
+  std::chrono::milliseconds ready_timeout{5000};
+  // How long stop() waits after SIGTERM before it sends SIGKILL.
+  std::chrono::milliseconds stop_timeout{5000};
+  // PR_SET_PDEATHSIG: the broker gets SIGKILL if we die without cleaning up (SIGKILL,
+  // because mosquitto 2.0.11 can miss a SIGTERM; an orphan must never survive). Linux
+  // sends it when the *thread* that called start()/restart() exits, so call those
+  // from a long-lived thread or turn this off.
+  bool die_with_parent = true;
+};
+
+// Move-only owner of one mosquitto child process and its temp dir (config, log,
+// stderr, persistence db). Not thread-safe: use one instance from one thread.
+// Relies on nobody else reaping our children (no waitpid(-1), no SIGCHLD=SIG_IGN),
+// which is also what keeps the pid from being reused while we still signal it.
+class MosquittoProcess {
+ public:
+  // Returns once the broker accepts TCP connections. Throws std::runtime_error that
+  // says what to do: missing binary, port in use, early exit (with the log tail),
+  // or not ready within ready_timeout. std::invalid_argument for bad options.
+  static MosquittoProcess start(MosquittoOptions opts);
+
+  MosquittoProcess(MosquittoProcess&& other) noexcept;
+  MosquittoProcess& operator=(MosquittoProcess&& other) noexcept;
+  MosquittoProcess(const MosquittoProcess&) = delete;
+  MosquittoProcess& operator=(const MosquittoProcess&) = delete;
+  ~MosquittoProcess();  // stop(), then removes the temp dir
+
+  std::uint16_t port() const { return port_; }
+  const std::string& address() const { return opts_.bind_address; }
+  // -1 when no broker is running (stopped, killed, crashed, or moved from).
+  pid_t pid() const;
+  std::filesystem::path dir() const { return dir_; }
+  std::filesystem::path log_path() const { return dir_ / "mosquitto.log"; }
+  std::filesystem::path config_path() const { return dir_ / "mosquitto.conf"; }
+  // Last lines of the broker's log and stderr, for failure messages.
+  std::string log_tail(std::size_t max_lines = 20) const;
+
+  // SIGTERM, wait up to stop_timeout, then SIGKILL. Always reaps. No-op if not running.
+  void stop();
+  // SIGKILL and reap: a broker crash as clients see it (no clean shutdown, and
+  // nothing persisted).
+  void kill();
+  // stop() if still running, then start again on the same port and config.
+  void restart();
+  // Also reaps a broker that died on its own.
+  bool running() const;
+
+ private:
+  MosquittoProcess() = default;
+
+  void launch(bool port_is_fixed);
+  void write_config() const;
+  void reset() noexcept;
+
+  MosquittoOptions opts_;
+  std::uint16_t port_ = 0;
+  std::filesystem::path dir_;
+  mutable pid_t pid_ = -1;
+};
+
+}  // namespace lampi::fleet
