@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "fleet/fleet_engine.hpp"
 #include "fleet/mosquitto_process.hpp"
 #include "tests/support/mqtt_observer.hpp"
@@ -255,4 +257,56 @@ TEST_CASE("power-loss stop: the broker publishes every lamp's will within 1.5 x 
   CHECK(observer.wait_for([&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "0") == lamps; }, limit));
   CHECK(std::chrono::steady_clock::now() - stopped_at <= limit);
   engine.join();
+}
+
+namespace {
+std::string broker_log(const fleet::MosquittoProcess& broker) {
+  std::ifstream log(broker.log_path());
+  return {std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
+}
+
+// Runs a small idle fleet until every lamp is bridged, then stops it.
+void run_until_bridged(FleetConfig config, const fleet::MosquittoProcess& broker) {
+  MqttObserver observer;
+  observer.connect(broker.address(), broker.port(), "observer-options");
+  observer.subscribe("$SYS/broker/connection/+/state", 1);
+  fleet::FleetEngine engine(config, resolved(broker));
+  engine.start();
+  CHECK(observer.wait_for(
+      [&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "1") == config.lamps; }, 10s));
+  engine.request_stop(fleet::StopMode::graceful);
+  engine.join();
+}
+}  // namespace
+
+TEST_CASE("connection options: MQTT 3.1.1, persistent session and keepalive 60 by default") {
+  auto broker = fleet::MosquittoProcess::start({});
+  run_until_bridged(test_config(4, broker), broker);
+  CHECK(broker_log(broker).find("as " + id_of(3) + "_broker (p2, c0, k60)") != std::string::npos);
+}
+
+TEST_CASE("connection options: MQTT v5 and clean sessions are selectable") {
+  auto broker = fleet::MosquittoProcess::start({});
+  FleetConfig config = test_config(4, broker);
+  config.mqtt_version = fleet::MqttVersion::v5;
+  config.model.clean_session = true;
+  run_until_bridged(config, broker);
+  CHECK(broker_log(broker).find("as " + id_of(3) + "_broker (p5, c1, k60)") != std::string::npos);
+}
+
+TEST_CASE("connection options: source addresses are used round-robin") {
+  auto broker = fleet::MosquittoProcess::start({});
+  FleetConfig config = test_config(6, broker);
+  config.source_addresses = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+  run_until_bridged(config, broker);
+  auto log = broker_log(broker);
+  // Lamp i binds source address i mod 3.
+  for (std::size_t i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    std::string from = fmt::format("from 127.0.0.{}:", 2 + i % 3);
+    auto at = log.find("as " + id_of(i) + "_broker");
+    REQUIRE(at != std::string::npos);
+    auto line_start = log.rfind('\n', at);
+    CHECK(log.substr(line_start, at - line_start).find(from) != std::string::npos);
+  }
 }

@@ -422,6 +422,9 @@ TEST_CASE("the other counters and the config are shown") {
   CHECK(fact["Duration"] == "2m 00s");
   CHECK(fact["Lamps"] == "1,000");
   CHECK(fact["Failures"] == "12 (0.09%)");
+  CHECK(fact["Requests/s"] == "108.3");
+  CHECK(fact["p95 response (ms)"] == "40.6");
+  CHECK(fact["p99 response (ms)"] == "99.9");
 }
 
 TEST_CASE("text with <, >, & and quotes is escaped everywhere") {
@@ -478,7 +481,7 @@ TEST_CASE("the verdict's class and colour follow the saturation flags") {
     const auto& verdict = one(by_class(*root, "verdict"));
     CHECK(verdict.has_class(c.cls));
     CHECK(one(by_class(verdict, "badge")).all_text() == c.badge);
-    CHECK(one(by_class(verdict, "detail")).all_text() == "because.");
+    CHECK(one(by_class(verdict, "detail")).all_text() == "Because.");
     auto [r, g, b] = background_of(*root, c.cls);
     if (std::string(c.cls) == "verdict-ok") CHECK((g > r && g > b));
     if (std::string(c.cls) == "verdict-saturated") CHECK((r > g && g > b && g > 0x60));
