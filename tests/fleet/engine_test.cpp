@@ -196,17 +196,26 @@ TEST_CASE("a set_config from the cloud comes back as the right lamp/changed") {
   CHECK(crashes == 1);
 }
 
-TEST_CASE("a broker restart: every lamp backs off, reconnects and replays its retained state") {
+TEST_CASE("a broker restart: lamps back off, reconnect, replay retained state; queue bounds hold; wills re-armed") {
   auto broker = fleet::MosquittoProcess::start(unbounded_observer_queues());
   const std::size_t lamps = 200;
   FleetConfig config = test_config(lamps, broker);
+  // People keep dragging sliders through the outage, so the bridge queues fill up.
+  config.profiles = {{model::Profile::seed_worst_case, 100.0}};
+  config.model.sessions.worst_case_think = {model::seconds_to_duration(0.2), model::seconds_to_duration(0.4)};
+  config.model.bridge_queue_limit = 5;
+  MqttObserver observer;  // connected before the fleet's sockets exist (select() limit)
   fleet::FleetEngine engine(config, resolved(broker));
   engine.start();
-  auto bridged = [&] {
+  auto sum = [&](auto field) {
     std::int64_t n = 0;
-    for (const auto& s : engine.shards())
-      n += s->stats().lamps_by_phase[static_cast<std::size_t>(fleet::LampPhase::bridged)].load();
+    for (const auto& s : engine.shards()) n += static_cast<std::int64_t>(field(s->stats()));
     return n;
+  };
+  auto bridged = [&] {
+    return sum([](const fleet::FleetStats& st) {
+      return st.lamps_by_phase[static_cast<std::size_t>(fleet::LampPhase::bridged)].load();
+    });
   };
   auto wait_until = [](auto pred, std::chrono::seconds limit) {
     auto end = std::chrono::steady_clock::now() + limit;
@@ -214,28 +223,34 @@ TEST_CASE("a broker restart: every lamp backs off, reconnects and replays its re
     return pred();
   };
   REQUIRE(wait_until([&] { return bridged() == static_cast<std::int64_t>(lamps); }, 20s));
-  std::this_thread::sleep_for(1s);  // every service is up
+  std::this_thread::sleep_for(3s);  // every service is up and people are dragging
 
   broker.kill();
   CHECK(wait_until([&] { return bridged() == 0; }, 10s));
+  std::this_thread::sleep_for(1500ms);  // the outage: sessions go on, queues fill
+  // Each lamp holds at most bridge_queue_limit messages; the rest are counted as dropped.
+  auto depth = sum([](const fleet::FleetStats& st) { return st.bridge_queue_depth.load(); });
+  CHECK(depth <= static_cast<std::int64_t>(lamps * config.model.bridge_queue_limit));
+  CHECK(sum([](const fleet::FleetStats& st) { return fleet::read(st.bridge_dropped); }) > 0);
+
   broker.restart();
-  MqttObserver observer;
   observer.connect(broker.address(), broker.port(), "observer");
-  observer.subscribe("devices/+/lamp/changed", 1);
+  observer.subscribe("devices/+/lamp/connection/lamp_ui/state", 1);
   observer.subscribe("$SYS/broker/connection/+/state", 1);
   CHECK(wait_until([&] { return bridged() == static_cast<std::int64_t>(lamps); }, 30s));
-  // Each lamp re-sent its retained lamp/changed after reconnecting.
+  // Each lamp re-sent its retained connection states after reconnecting (the broker
+  // lost them with its memory).
   CHECK(observer.wait_for(
-      [&](const auto& ms) { return count_topic_payload(ms, "/lamp/changed", kDefaultChanged) >= lamps; }, 10s));
-  engine.request_stop(fleet::StopMode::graceful);
+      [&](const auto& ms) { return count_topic_payload(ms, "/lamp/connection/lamp_ui/state", "1") >= lamps; }, 10s));
+  CHECK(sum([](const fleet::FleetStats& st) { return fleet::read(st.reconnects); }) >= static_cast<std::int64_t>(lamps));
+  CHECK(sum([](const fleet::FleetStats& st) {
+          return fleet::read(st.disconnects[static_cast<std::size_t>(fleet::DisconnectReason::lost)]);
+        }) >= static_cast<std::int64_t>(lamps));
+
+  // The reconnected lamps registered their wills again: cut them all and every will fires.
+  engine.request_stop(fleet::StopMode::power_loss);
+  CHECK(observer.wait_for([&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "0") == lamps; }, 10s));
   engine.join();
-  std::uint64_t reconnects = 0, lost = 0;
-  for (const auto& s : engine.shards()) {
-    reconnects += fleet::read(s->stats().reconnects);
-    lost += fleet::read(s->stats().disconnects[static_cast<std::size_t>(fleet::DisconnectReason::lost)]);
-  }
-  CHECK(reconnects >= lamps);
-  CHECK(lost >= lamps);
 }
 
 TEST_CASE("power-loss stop: the broker publishes every lamp's will within 1.5 x keepalive") {
