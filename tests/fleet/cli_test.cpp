@@ -133,3 +133,34 @@ TEST_CASE("--help reads well") {
                            "--power-loss", "--summary-json", "--metrics-listen", "--report"})
     CHECK(r.output.find(flag) != std::string::npos);
 }
+
+TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  std::string url = fmt::format("mqtt://127.0.0.1:{}", broker.port());
+  auto summary = (dir.path / "summary.json").string();
+  auto run_with = [&](const std::string& slo) {
+    auto path = dir.write("slo.yaml", "lamps: 20\nbroker: {url: " + url +
+                                          "}\nconnect: {hatch_rate: 100}\nworkload: {profiles: {seed-worst-case: "
+                                          "100}}\nmetrics: {listen: \"\"}\nslo: " + slo + "\n");
+    return run_cli(fmt::format("run -c {} --duration 4s --summary-json {} --report {}/report.html", path,
+                               summary, dir.path.string()));
+  };
+  auto read_summary = [&] {
+    std::ifstream in(summary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+
+  auto ok = run_with("{min_bridged_ratio: 0.9, max_failure_ratio: 0.5}");
+  CAPTURE(ok.output);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.output.find("SLO min_bridged_ratio") != std::string::npos);
+  CHECK(read_summary().find("\"slos_passed\": true") != std::string::npos);
+
+  // No broker answers PUBACK within a microsecond.
+  auto broken = run_with("{p95_response_time: 1us}");
+  CAPTURE(broken.output);
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.output.find("FAIL") != std::string::npos);
+  CHECK(read_summary().find("\"slos_passed\": false") != std::string::npos);
+}
