@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "fleet_engine.hpp"
+#include "config_loader.hpp"
+#include "html_report.hpp"
 #include "metrics_exporter.hpp"
 #include "mosquitto_process.hpp"
 #include "preflight.hpp"
@@ -45,6 +47,35 @@ std::optional<MosquittoProcess> start_local_broker(const FleetConfig& config) {
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
   (void)config;
   return MosquittoProcess::start(opts);
+}
+
+// What the report shows as "the config used": the settings that shape a run.
+ConfigRows describe(const FleetConfig& c, const std::string& broker_text) {
+  std::string profiles;
+  for (const auto& share : c.profiles)
+    profiles += fmt::format("{}{}:{:g}", profiles.empty() ? "" : ",", profile_name(share.profile), share.percent);
+  const auto& m = c.model;
+  auto seconds = [](model::Duration d) { return format_duration(std::chrono::duration<double>(d)); };
+  return {
+      {"lamps", std::to_string(c.lamps)},
+      {"device_id_base", model::DeviceId{c.device_id_base}.str()},
+      {"broker", broker_text},
+      {"protocol", c.mqtt_version == MqttVersion::v5 ? "5" : "3.1.1"},
+      {"keepalive", seconds(m.keepalive)},
+      {"clean_session", m.clean_session ? "true" : "false"},
+      {"reconnect", fmt::format("base {}, cap {}", seconds(m.reconnect_base), seconds(m.reconnect_cap))},
+      {"hatch_rate", fmt::format("{:g} lamps/s", c.hatch_rate)},
+      {"max_connects_in_flight", std::to_string(c.max_connects_in_flight)},
+      {"source_addresses", std::to_string(c.source_addresses.size())},
+      {"duration", c.duration.count() > 0 ? format_duration(c.duration) : "until stopped"},
+      {"threads", c.threads ? std::to_string(c.threads) : "one per core"},
+      {"seed", std::to_string(c.seed)},
+      {"stop", c.stop_mode == StopMode::graceful ? "graceful" : "power-loss"},
+      {"profiles", profiles},
+      {"response_timeout", format_duration(c.response_timeout)},
+      {"validation", m.mode == model::ValidationMode::faithful ? "faithful" : "strict"},
+      {"bridge_queue_limit", std::to_string(m.bridge_queue_limit)},
+  };
 }
 
 }  // namespace
@@ -125,6 +156,15 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     if (saturated_seconds > 0)
       fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds, timeline.size());
     if (!summary.slos_passed) exit_code = 1;
+    std::string report = config.report_html.empty() ? "lampi-fleet-report.html" : config.report_html;
+    try {
+      write_html_report(report, summary, timeline, describe(config, format_broker_url(*config.broker)),
+                        fmt::format("lampi-fleet: {} lamps", config.lamps));
+      fmt::print(stderr, "Report: {}\n", report);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "could not write the HTML report: {}\n", e.what());
+      exit_code = std::max(exit_code, 2);
+    }
     if (!config.summary_json.empty()) {
       std::ofstream out(config.summary_json);
       out << render_json(summary);

@@ -156,6 +156,9 @@ TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
   CHECK(ok.exit_code == 0);
   CHECK(ok.output.find("SLO min_bridged_ratio") != std::string::npos);
   CHECK(read_summary().find("\"slos_passed\": true") != std::string::npos);
+  // Every run leaves its HTML report where --report says.
+  CHECK(fs::file_size(dir.path / "report.html") > 1000);
+  CHECK(ok.output.find("Report: " + (dir.path / "report.html").string()) != std::string::npos);
 
   // No broker answers PUBACK within a microsecond.
   auto broken = run_with("{p95_response_time: 1us}");

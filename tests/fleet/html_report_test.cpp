@@ -136,8 +136,7 @@ std::unique_ptr<Node> parse(std::string_view html) {
         text->text = std::string(html.substr(i, close - i));
         raw->children.push_back(std::move(text));
         i = close + raw->tag.size() + 3;
-      } else if (!self_closing &&
-                 std::find(kVoid.begin(), kVoid.end(), raw->tag) == kVoid.end()) {
+      } else if (!self_closing && std::find(kVoid.begin(), kVoid.end(), raw->tag) == kVoid.end()) {
         stack.push_back(raw);
       }
     } else {
@@ -156,20 +155,20 @@ std::unique_ptr<Node> parse(std::string_view html) {
 }
 
 template <typename Pred>
-void collect(const Node& n, Pred pred, std::vector<const Node*>& out) {
+void collect(const Node& n, std::vector<const Node*>& out, Pred pred) {
   for (const auto& c : n.children) {
     if (pred(*c)) out.push_back(c.get());
-    collect(*c, pred, out);
+    collect(*c, out, pred);
   }
 }
 std::vector<const Node*> by_tag(const Node& n, const std::string& tag) {
   std::vector<const Node*> out;
-  collect(n, [&](const Node& c) { return c.tag == tag; }, out);
+  collect(n, out, [&](const Node& c) { return c.tag == tag; });
   return out;
 }
 std::vector<const Node*> by_class(const Node& n, const std::string& cls) {
   std::vector<const Node*> out;
-  collect(n, [&](const Node& c) { return c.has_class(cls); }, out);
+  collect(n, out, [&](const Node& c) { return c.has_class(cls); });
   return out;
 }
 const Node& one(const std::vector<const Node*>& nodes) {
@@ -178,13 +177,13 @@ const Node& one(const std::vector<const Node*>& nodes) {
 }
 const Node& chart(const Node& root, const std::string& id) {
   std::vector<const Node*> out;
-  collect(root, [&](const Node& c) { return c.tag == "svg" && c.attr("data-chart") == id; }, out);
+  collect(root, out, [&](const Node& c) { return c.tag == "svg" && c.attr("data-chart") == id; });
   return one(out);
 }
 std::vector<const Node*> series_lines(const Node& svg, const std::string& name) {
   std::vector<const Node*> out;
-  collect(svg, [&](const Node& c) {
-    return c.tag == "polyline" && c.attr("data-series") == name; }, out);
+  collect(svg, out,
+          [&](const Node& c) { return c.tag == "polyline" && c.attr("data-series") == name; });
   return out;
 }
 std::vector<std::pair<double, double>> points(const Node& polyline) {
@@ -195,7 +194,9 @@ std::vector<std::pair<double, double>> points(const Node& polyline) {
   while (in >> x >> comma >> y) out.emplace_back(x, y);
   return out;
 }
-double number(const Node& n, const std::string& name) { return std::stod(n.attr(name)); }
+double number(const Node& n, const std::string& name) {
+  return std::stod(n.attr(name));
+}
 std::vector<std::string> texts(const std::vector<const Node*>& nodes) {
   std::vector<std::string> out;
   for (const auto* n : nodes) out.push_back(n->all_text());
@@ -206,8 +207,9 @@ std::vector<std::string> texts(const std::vector<const Node*>& nodes) {
 
 constexpr int kSamples = 120;
 // Seconds without a PUBACK: gaps of 1, 10, 1, 1 and 5 samples; 60 is left alone.
-bool no_latency(int i) { return i == 0 || (i >= 30 && i < 40) || i == 59 || i == 61 ||
-                                (i >= 80 && i < 85); }
+bool no_latency(int i) {
+  return i == 0 || (i >= 30 && i < 40) || i == 59 || i == 61 || (i >= 80 && i < 85);
+}
 
 RunTimeline timeline() {
   RunTimeline tl;
@@ -249,19 +251,19 @@ RunSummary summary() {
   s.schedule_lag_p50_ms = 0.4;
   s.schedule_lag_p99_ms = 3.2;
   s.schedule_lag_max_ms = 17.9;
-  s.rows.push_back({"devices/+/lamp/changed", 12000, 12, 0, true, 12.5, 14.31, 1.5, 250.7, 40.6,
-                    99.9, 100.0});
-  s.rows.push_back({"devices/+/lamp/connection/lamp_service/state", 1000, 0, 0, false, 0, 0, 0,
-                    0, 0, 0, 8.3});
+  s.rows.push_back(
+      {"devices/+/lamp/changed", 12000, 12, 0, true, 12.5, 14.31, 1.5, 250.7, 40.6, 99.9, 100.0});
+  s.rows.push_back(
+      {"devices/+/lamp/connection/lamp_service/state", 1000, 0, 0, false, 0, 0, 0, 0, 0, 0, 8.3});
   s.rows.push_back({"devices/+/lamp/set_config", 0, 0, 500, false, 0, 0, 0, 0, 0, 0, 0});
-  s.rows.push_back({"Aggregated", 13000, 12, 500, true, 12.5, 14.31, 1.5, 250.7, 40.6, 99.9,
-                    108.3});
+  s.rows.push_back(
+      {"Aggregated", 13000, 12, 500, true, 12.5, 14.31, 1.5, 250.7, 40.6, 99.9, 108.3});
   s.verdict = "OK: the broker kept up (p95 40.6 ms, 0.09% failures).";
   return s;
 }
 
-const ConfigRows kConfig = {{"broker", "mqtt://127.0.0.1:1883"}, {"lamps", "1000"},
-                            {"profile", "touch-drag:80,idle:20"}};
+const ConfigRows kConfig = {
+    {"broker", "mqtt://127.0.0.1:1883"}, {"lamps", "1000"}, {"profile", "touch-drag:80,idle:20"}};
 
 std::unique_ptr<Node> render_and_parse(const RunSummary& s, const RunTimeline& tl,
                                        const ConfigRows& config = kConfig,
@@ -287,8 +289,8 @@ TEST_CASE("the report is four titled charts, well formed and self-contained") {
     CHECK(by_class(*svg, "axis").size() == 1);
     CHECK(by_class(*svg, "tick-label").size() >= 4);
   }
-  for (const char* external : {"http://", "https://", "<script", "src=", "url(", "@import",
-                               "<link", "<img", "<iframe", "xmlns"})
+  for (const char* external : {"http://", "https://", "<script", "src=", "url(", "@import", "<link",
+                               "<img", "<iframe", "xmlns"})
     CHECK_MESSAGE(html.find(external) == std::string::npos, external);
   CHECK(by_tag(*root, "style").size() == 1);
 }
@@ -309,9 +311,9 @@ TEST_CASE("the lamps chart has one point a second, monotone where the data is") 
     CHECK(pts[i].second <= pts[i - 1].second);  // SVG y grows downwards
     if (i <= 100) CHECK(pts[i].second < pts[i - 1].second);
   }
-  CHECK(std::fabs(pts[0].second - (top + height)) < 0.06);   // 0 lamps on the x axis
+  CHECK(std::fabs(pts[0].second - (top + height)) < 0.06);  // 0 lamps on the x axis
   CHECK(std::fabs(pts[50].second - (top + height / 2)) < 0.06);
-  CHECK(std::fabs(pts[100].second - top) < 0.06);            // 1000 lamps at the top
+  CHECK(std::fabs(pts[100].second - top) < 0.06);  // 1000 lamps at the top
   CHECK(std::fabs(pts.back().second - top) < 0.06);
 
   CHECK(texts(by_class(svg, "y")) ==
@@ -333,9 +335,9 @@ TEST_CASE("every chart's legend names its series") {
   CHECK(legend("requests") == V{"Requests/s", "Failures/s"});
   CHECK(legend("response-times") == V{"p50", "p95", "p99"});
   CHECK(legend("connects") == V{"Connects/s", "Reconnects/s"});
-  for (const auto& [id, names] : {std::pair{"lamps", legend("lamps")},
-                                  std::pair{"requests", legend("requests")},
-                                  std::pair{"connects", legend("connects")}})
+  for (const auto& [id, names] :
+       {std::pair{"lamps", legend("lamps")}, std::pair{"requests", legend("requests")},
+        std::pair{"connects", legend("connects")}})
     for (const auto& name : names) CHECK(series_lines(chart(*root, id), name).size() == 1);
 }
 
@@ -353,8 +355,8 @@ TEST_CASE("the response-time chart breaks its lines where no PUBACK came") {
     for (const auto* line : lines) sizes.push_back(points(*line).size());
     CHECK(sizes == std::vector<std::size_t>{29, 19, 18, 35});
     std::vector<const Node*> dots;
-    collect(svg, [&](const Node& c) {
-      return c.tag == "circle" && c.attr("data-series") == name; }, dots);
+    collect(svg, dots,
+            [&](const Node& c) { return c.tag == "circle" && c.attr("data-series") == name; });
     REQUIRE(dots.size() == 1);
     CHECK(std::fabs(number(*dots[0], "cx") - x_of(60)) < 0.06);
     for (const auto* line : lines)
@@ -376,8 +378,8 @@ TEST_CASE("the topic table has a row per TopicRow with its numbers") {
   using V = std::vector<std::string>;
   CHECK(texts(by_tag(*rows[0], "td")) == V{"devices/+/lamp/changed", "12,000", "12", "0", "12.5",
                                            "14.3", "1.5", "250.7", "40.6", "99.9", "100.0"});
-  CHECK(texts(by_tag(*rows[1], "td")) == V{"devices/+/lamp/connection/lamp_service/state",
-                                           "1,000", "0", "0", "-", "-", "-", "-", "-", "-", "8.3"});
+  CHECK(texts(by_tag(*rows[1], "td")) == V{"devices/+/lamp/connection/lamp_service/state", "1,000",
+                                           "0", "0", "-", "-", "-", "-", "-", "-", "8.3"});
   CHECK(texts(by_tag(*rows[2], "td")) ==
         V{"devices/+/lamp/set_config", "0", "0", "500", "-", "-", "-", "-", "-", "-", "0.0"});
   CHECK(texts(by_tag(*rows[3], "td")) == V{"Aggregated", "13,000", "12", "500", "12.5", "14.3",
