@@ -118,7 +118,15 @@ void BridgeLink::arm_write() {
 }
 
 void BridgeLink::flush() {
-  if (mosq_ && socket_.is_open() && mosquitto_want_write(mosq_)) arm_write();
+  if (!mosq_ || !socket_.is_open() || !mosquitto_want_write(mosq_)) return;
+  // The socket is almost always writable: try at once and only ask the reactor to watch
+  // for writability when the kernel buffer is full (saves an epoll_ctl per message).
+  if (!writing_ && state_ == State::connected) {
+    std::uint32_t gen = generation_;
+    mosquitto_loop_write(mosq_, 1);
+    if (gen != generation_ || !socket_.is_open() || !mosquitto_want_write(mosq_)) return;
+  }
+  arm_write();
 }
 
 void BridgeLink::pump_reads() {
