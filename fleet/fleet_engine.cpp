@@ -18,20 +18,23 @@ model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_
 
 FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx)
     : config_(config) {
-  unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(config_.lamps, 1)));
+  unsigned threads =
+      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(
+      std::min<std::size_t>(threads, std::max<std::size_t>(config_.lamps, 1)));
   ctx_.config = &config_;
   ctx_.link.host = broker.numeric_host;
   ctx_.link.port = broker.port;
-  ctx_.link.keepalive_seconds =
-      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config_.model.keepalive).count());
+  ctx_.link.keepalive_seconds = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::seconds>(config_.model.keepalive).count());
   ctx_.link.clean_session = config_.model.clean_session;
   ctx_.link.mqtt5 = config_.mqtt_version == MqttVersion::v5;
   ctx_.link.username = config_.username;
   ctx_.link.password = config_.password;
   ctx_.link.ssl_ctx = ssl_ctx;
   ctx_.source_addresses = config_.source_addresses;
-  ctx_.connects_in_flight_cap = std::max<std::size_t>(1, (config_.max_connects_in_flight + threads - 1) / threads);
+  ctx_.connects_in_flight_cap =
+      std::max<std::size_t>(1, (config_.max_connects_in_flight + threads - 1) / threads);
   ctx_.inflight_cap = std::max<std::size_t>(1, config_.model.bridge_queue_limit);
   ctx_.epoch = std::chrono::steady_clock::now();
 

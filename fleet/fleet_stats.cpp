@@ -6,22 +6,32 @@ namespace lampi::fleet {
 
 const char* phase_name(LampPhase p) {
   switch (p) {
-    case LampPhase::off: return "off";
-    case LampPhase::booting: return "booting";
-    case LampPhase::connecting: return "connecting";
-    case LampPhase::bridged: return "bridged";
-    case LampPhase::backing_off: return "backing_off";
-    case LampPhase::stopped: return "stopped";
+    case LampPhase::off:
+      return "off";
+    case LampPhase::booting:
+      return "booting";
+    case LampPhase::connecting:
+      return "connecting";
+    case LampPhase::bridged:
+      return "bridged";
+    case LampPhase::backing_off:
+      return "backing_off";
+    case LampPhase::stopped:
+      return "stopped";
   }
   return "off";
 }
 
 const char* disconnect_reason_name(DisconnectReason r) {
   switch (r) {
-    case DisconnectReason::refused: return "refused";
-    case DisconnectReason::lost: return "lost";
-    case DisconnectReason::keepalive: return "keepalive";
-    case DisconnectReason::power_off: return "power_off";
+    case DisconnectReason::refused:
+      return "refused";
+    case DisconnectReason::lost:
+      return "lost";
+    case DisconnectReason::keepalive:
+      return "keepalive";
+    case DisconnectReason::power_off:
+      return "power_off";
   }
   return "lost";
 }

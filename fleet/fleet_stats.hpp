@@ -28,19 +28,21 @@ inline void bump(Counter& c, std::uint64_t n = 1) {
   // Single writer: a relaxed load/store pair is enough and avoids a locked add.
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
-inline std::uint64_t read(const Counter& c) { return c.load(std::memory_order_relaxed); }
+inline std::uint64_t read(const Counter& c) {
+  return c.load(std::memory_order_relaxed);
+}
 
 struct TopicCounters {
-  Counter requests{0};   // publishes handed to the connection
-  Counter failures{0};   // refused, timed out or lost before PUBACK
+  Counter requests{0};  // publishes handed to the connection
+  Counter failures{0};  // refused, timed out or lost before PUBACK
   Counter acked{0};
-  Counter received{0};   // messages from the cloud on this topic
+  Counter received{0};  // messages from the cloud on this topic
 };
 
 // Prometheus buckets, cumulative since the start, readable from any thread.
 inline constexpr std::array<double, 16> kBucketBounds = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
+    0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0};
 
 struct BucketHistogram {
   std::array<Counter, kBucketBounds.size() + 1> buckets{};  // the last one is +Inf

@@ -12,7 +12,8 @@ class LatencyHistogram {
   static constexpr int kSubBits = 6;
   static constexpr int kSub = 1 << kSubBits;
   static constexpr int kMaxExponent = 38;  // 2^38 us = ~76 hours; values above clamp
-  static constexpr std::size_t kBuckets = static_cast<std::size_t>((kMaxExponent - kSubBits + 2) * kSub);
+  static constexpr std::size_t kBuckets =
+      static_cast<std::size_t>((kMaxExponent - kSubBits + 2) * kSub);
 
   void record(std::int64_t micros);
   void merge(const LatencyHistogram& other);
@@ -21,7 +22,9 @@ class LatencyHistogram {
   std::uint64_t count() const { return count_; }
   std::int64_t min() const { return count_ ? min_ : 0; }
   std::int64_t max() const { return max_; }
-  double mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0; }
+  double mean() const {
+    return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0;
+  }
   // The value at quantile q in [0, 1] (upper edge of its bucket, clamped to max).
   std::int64_t percentile(double q) const;
 

@@ -42,9 +42,11 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
   FleetConfig c = path.empty() ? FleetConfig{} : load_config(path);
   if (o.lamps) c.lamps = *o.lamps;
   if (o.broker) c.broker = flag_value("--broker", [&] { return parse_broker_url(*o.broker); });
-  if (o.duration) c.duration = flag_value("--duration", [&] { return parse_duration(*o.duration); });
+  if (o.duration)
+    c.duration = flag_value("--duration", [&] { return parse_duration(*o.duration); });
   if (o.hatch_rate) c.hatch_rate = *o.hatch_rate;
-  if (o.profile) c.profiles = flag_value("--profile", [&] { return parse_profile_mix(*o.profile); });
+  if (o.profile)
+    c.profiles = flag_value("--profile", [&] { return parse_profile_mix(*o.profile); });
   if (o.threads) c.threads = *o.threads;
   if (o.seed) c.seed = *o.seed;
   if (o.metrics_listen) c.metrics_listen = *o.metrics_listen;
@@ -57,16 +59,23 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
 
 void add_overrides(CLI::App& cmd, Overrides& o) {
   cmd.add_option("-n,--lamps", o.lamps, "Number of lamps to emulate");
-  cmd.add_option("-b,--broker", o.broker,
-                 "Cloud broker, mqtt://host:port or mqtts://host:port (default: start a local mosquitto)");
-  cmd.add_option("-d,--duration", o.duration, "How long to run, e.g. 30s, 10m, 8h (default: until Ctrl-C)");
+  cmd.add_option(
+      "-b,--broker", o.broker,
+      "Cloud broker, mqtt://host:port or mqtts://host:port (default: start a local mosquitto)");
+  cmd.add_option("-d,--duration", o.duration,
+                 "How long to run, e.g. 30s, 10m, 8h (default: until Ctrl-C)");
   cmd.add_option("--hatch-rate", o.hatch_rate, "Lamps powered on per second (default 100)");
   cmd.add_option("-p,--profile", o.profile,
-                 "Workload: idle, seed-worst-case, touch-drag, bluetooth, or a mix like touch-drag:80,idle:20");
-  cmd.add_option("-t,--threads", o.threads, "Worker threads, one event loop each (default: one per core)");
-  cmd.add_option("--seed", o.seed, "Seed for every lamp's sessions; the same seed replays the same run");
-  cmd.add_option("--metrics-listen", o.metrics_listen, "Prometheus endpoint HOST:PORT (\"\" disables)");
-  cmd.add_option("--summary-json", o.summary_json, "Also write the end-of-run summary as JSON here");
+                 "Workload: idle, seed-worst-case, touch-drag, bluetooth, or a mix like "
+                 "touch-drag:80,idle:20");
+  cmd.add_option("-t,--threads", o.threads,
+                 "Worker threads, one event loop each (default: one per core)");
+  cmd.add_option("--seed", o.seed,
+                 "Seed for every lamp's sessions; the same seed replays the same run");
+  cmd.add_option("--metrics-listen", o.metrics_listen,
+                 "Prometheus endpoint HOST:PORT (\"\" disables)");
+  cmd.add_option("--summary-json", o.summary_json,
+                 "Also write the end-of-run summary as JSON here");
   cmd.add_option("--report", o.report, "Write the HTML run report here");
   cmd.add_flag("--power-loss", o.power_loss,
                "Stop as if the power failed: drop every connection so the broker fires the wills");
@@ -89,8 +98,11 @@ int main(int argc, char** argv) {
   add_overrides(*run, run_overrides);
 
   Overrides validate_overrides;
-  auto* validate_cmd = app.add_subcommand("validate", "Check a config (and overrides) without connecting");
-  validate_cmd->add_option("-c,--config", validate_config, "YAML config")->required()->check(CLI::ExistingFile);
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check a config (and overrides) without connecting");
+  validate_cmd->add_option("-c,--config", validate_config, "YAML config")
+      ->required()
+      ->check(CLI::ExistingFile);
   add_overrides(*validate_cmd, validate_overrides);
 
   CLI11_PARSE(app, argc, argv);

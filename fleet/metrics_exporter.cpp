@@ -17,8 +17,8 @@ class Health final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override {
     prometheus::ClientMetric up;
     up.gauge.value = 1.0;
-    return {prometheus::MetricFamily{"lampi_fleet_up", "1 while lampi-fleet serves.",
-                                     prometheus::MetricType::Gauge, {up}}};
+    return {prometheus::MetricFamily{
+        "lampi_fleet_up", "1 while lampi-fleet serves.", prometheus::MetricType::Gauge, {up}}};
   }
 };
 }  // namespace
@@ -26,7 +26,8 @@ class Health final : public prometheus::Collectable {
 MetricsExporter::MetricsExporter(const FleetEngine& engine, const std::string& listen) {
   HostPort where = parse_listen_address(listen);
   host_ = where.host;
-  std::string bind = where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host;
+  std::string bind =
+      where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host;
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(fmt::format("{}:{}", bind, where.port));
   } catch (const std::exception& e) {

@@ -64,10 +64,12 @@ ResolvedBroker resolve_broker(const BrokerTarget& target) {
     throw std::runtime_error(fmt::format("cannot resolve broker host '{}': {}. Check broker.url.",
                                          target.host, gai_strerror(rc)));
   char text[NI_MAXHOST];
-  rc = getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
+  rc =
+      getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
   freeaddrinfo(found);
   if (rc != 0)
-    throw std::runtime_error(fmt::format("cannot resolve broker host '{}': {}", target.host, gai_strerror(rc)));
+    throw std::runtime_error(
+        fmt::format("cannot resolve broker host '{}': {}", target.host, gai_strerror(rc)));
   return {text, target.port};
 }
 

@@ -12,8 +12,8 @@
 namespace lampi::fleet {
 
 struct Capacity {
-  std::size_t fd_limit = 0;        // after raising the soft limit to the hard one
-  std::size_t fd_reserved = 64;    // logs, metrics, the event loops
+  std::size_t fd_limit = 0;      // after raising the soft limit to the hard one
+  std::size_t fd_reserved = 64;  // logs, metrics, the event loops
   std::size_t ports_per_source = 0;
   std::size_t sources = 1;
   std::size_t max_lamps() const;

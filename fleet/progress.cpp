@@ -23,8 +23,11 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
     lag.merge(interval.schedule_lag);
     s.connects += read(st.connects);
     s.reconnects += read(st.reconnects);
-    s.schedule_lag_max_ms = std::max(s.schedule_lag_max_ms, static_cast<double>(interval.schedule_lag.max()) / 1000.0);
-    s.loop_lag_max_ms = std::max(s.loop_lag_max_ms, static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1000.0);
+    s.schedule_lag_max_ms =
+        std::max(s.schedule_lag_max_ms, static_cast<double>(interval.schedule_lag.max()) / 1000.0);
+    s.loop_lag_max_ms =
+        std::max(s.loop_lag_max_ms,
+                 static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1000.0);
   }
   double dt = elapsed_s - last_elapsed_;
   auto per_s = [dt](std::uint64_t now, std::uint64_t& last) {
@@ -42,7 +45,8 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
   s.p50_ms = static_cast<double>(response.percentile(0.5)) / 1000.0;
   s.p95_ms = static_cast<double>(response.percentile(0.95)) / 1000.0;
   s.p99_ms = static_cast<double>(response.percentile(0.99)) / 1000.0;
-  auto bridged = static_cast<std::uint64_t>(s.by_phase[static_cast<std::size_t>(LampPhase::bridged)]);
+  auto bridged =
+      static_cast<std::uint64_t>(s.by_phase[static_cast<std::size_t>(LampPhase::bridged)]);
   bridged_peak_ = std::max(bridged_peak_, bridged);
   return s;
 }
@@ -54,18 +58,21 @@ bool generator_saturated(const ProgressSample& s) {
 
 namespace {
 // No PUBACK in the last second is not a 0 ms response time.
-std::string ms_or_dash(double value, bool any) { return any ? fmt::format("{:.1f} ms", value) : "- ms"; }
+std::string ms_or_dash(double value, bool any) {
+  return any ? fmt::format("{:.1f} ms", value) : "- ms";
+}
 }  // namespace
 
 std::string format_progress(const ProgressSample& s) {
   auto phase = [&](LampPhase p) { return s.by_phase[static_cast<std::size_t>(p)]; };
   return fmt::format(
-      "[{:>6.0f}s] lamps {}/{} bridged, {} connecting, {} backing off | {:.0f} msg/s | "
-      "p50 {} p95 {} | {} failures | lag {:.1f} ms",
-      s.elapsed_s, phase(LampPhase::bridged), s.lamps,
-      phase(LampPhase::connecting) + phase(LampPhase::booting), phase(LampPhase::backing_off),
-      s.published_per_s, ms_or_dash(s.p50_ms, s.acked), ms_or_dash(s.p95_ms, s.acked), s.failures,
-      std::max(s.schedule_lag_max_ms, s.loop_lag_max_ms)) +
+             "[{:>6.0f}s] lamps {}/{} bridged, {} connecting, {} backing off | {:.0f} msg/s | "
+             "p50 {} p95 {} | {} failures | lag {:.1f} ms",
+             s.elapsed_s, phase(LampPhase::bridged), s.lamps,
+             phase(LampPhase::connecting) + phase(LampPhase::booting),
+             phase(LampPhase::backing_off), s.published_per_s, ms_or_dash(s.p50_ms, s.acked),
+             ms_or_dash(s.p95_ms, s.acked), s.failures,
+             std::max(s.schedule_lag_max_ms, s.loop_lag_max_ms)) +
          (generator_saturated(s) ? " | GENERATOR SATURATED" : "");
 }
 

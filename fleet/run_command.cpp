@@ -8,8 +8,8 @@
 #include <fstream>
 #include <optional>
 
-#include "fleet_engine.hpp"
 #include "config_loader.hpp"
+#include "fleet_engine.hpp"
 #include "html_report.hpp"
 #include "metrics_exporter.hpp"
 #include "mosquitto_process.hpp"
@@ -53,9 +53,12 @@ std::optional<MosquittoProcess> start_local_broker(const FleetConfig& config) {
 ConfigRows describe(const FleetConfig& c, const std::string& broker_text) {
   std::string profiles;
   for (const auto& share : c.profiles)
-    profiles += fmt::format("{}{}:{:g}", profiles.empty() ? "" : ",", profile_name(share.profile), share.percent);
+    profiles += fmt::format("{}{}:{:g}", profiles.empty() ? "" : ",", profile_name(share.profile),
+                            share.percent);
   const auto& m = c.model;
-  auto seconds = [](model::Duration d) { return format_duration(std::chrono::duration<double>(d)); };
+  auto seconds = [](model::Duration d) {
+    return format_duration(std::chrono::duration<double>(d));
+  };
   return {
       {"lamps", std::to_string(c.lamps)},
       {"device_id_base", model::DeviceId{c.device_id_base}.str()},
@@ -63,7 +66,8 @@ ConfigRows describe(const FleetConfig& c, const std::string& broker_text) {
       {"protocol", c.mqtt_version == MqttVersion::v5 ? "5" : "3.1.1"},
       {"keepalive", seconds(m.keepalive)},
       {"clean_session", m.clean_session ? "true" : "false"},
-      {"reconnect", fmt::format("base {}, cap {}", seconds(m.reconnect_base), seconds(m.reconnect_cap))},
+      {"reconnect",
+       fmt::format("base {}, cap {}", seconds(m.reconnect_base), seconds(m.reconnect_cap))},
       {"hatch_rate", fmt::format("{:g} lamps/s", c.hatch_rate)},
       {"max_connects_in_flight", std::to_string(c.max_connects_in_flight)},
       {"source_addresses", std::to_string(c.source_addresses.size())},
@@ -103,9 +107,10 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     std::optional<TlsContext> tls;
     if (config.broker->tls) tls.emplace(config.tls, config.broker->host);
     FleetEngine engine(config, broker, tls ? tls->native() : nullptr);
-    fmt::print(stderr, "lampi-fleet: {} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}\n",
-               config.lamps, engine.shards().size(), config.broker->tls ? "s" : "", broker.numeric_host,
-               broker.port, config.hatch_rate,
+    fmt::print(stderr,
+               "lampi-fleet: {} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}\n",
+               config.lamps, engine.shards().size(), config.broker->tls ? "s" : "",
+               broker.numeric_host, broker.port, config.hatch_rate,
                config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                            : std::string(" until Ctrl-C"));
     std::optional<MetricsExporter> metrics;
@@ -124,7 +129,8 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     while (!engine.finished()) {
       bool signalled = wait_for_signal(signals, std::chrono::milliseconds(1000));
       double now_s = elapsed();
-      if (!stopping && (signalled || (config.duration.count() > 0 && now_s >= config.duration.count()))) {
+      if (!stopping &&
+          (signalled || (config.duration.count() > 0 && now_s >= config.duration.count()))) {
         stopping = true;
         if (options.progress_to_terminal) fmt::print(stderr, "\n");
         fmt::print(stderr, "Stopping: {} power-off of every lamp (at most {:.0f} s)...\n",
@@ -154,11 +160,14 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
     if (saturated_seconds > 0)
-      fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds, timeline.size());
+      fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds,
+                 timeline.size());
     if (!summary.slos_passed) exit_code = 1;
-    std::string report = config.report_html.empty() ? "lampi-fleet-report.html" : config.report_html;
+    std::string report =
+        config.report_html.empty() ? "lampi-fleet-report.html" : config.report_html;
     try {
-      write_html_report(report, summary, timeline, describe(config, format_broker_url(*config.broker)),
+      write_html_report(report, summary, timeline,
+                        describe(config, format_broker_url(*config.broker)),
                         fmt::format("lampi-fleet: {} lamps", config.lamps));
       fmt::print(stderr, "Report: {}\n", report);
     } catch (const std::exception& e) {

@@ -8,7 +8,9 @@ namespace lampi::fleet {
 
 namespace {
 
-double ms(std::int64_t us) { return static_cast<double>(us) / 1000.0; }
+double ms(std::int64_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
 
 // A generator whose own scheduling slips by this much is measuring itself.
 constexpr double kGeneratorLagLimitMs = 100.0;
@@ -40,8 +42,10 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
     s.connect_attempts += read(st.connect_attempts);
     s.connects += read(st.connects);
     s.reconnects += read(st.reconnects);
-    for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) disconnects[i] += read(st.disconnects[i]);
-    for (std::size_t i = 0; i < model::kInvalidClassCount; ++i) invalid[i] += read(st.set_config_invalid[i]);
+    for (std::size_t i = 0; i < kDisconnectReasonCount; ++i)
+      disconnects[i] += read(st.disconnects[i]);
+    for (std::size_t i = 0; i < model::kInvalidClassCount; ++i)
+      invalid[i] += read(st.set_config_invalid[i]);
     s.service_crashes += read(st.service_crashes);
     s.service_restarts += read(st.service_restarts);
     s.bridge_queued += read(st.bridge_queued);
@@ -57,10 +61,12 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
     }
   }
   static constexpr const char* kReasons[] = {"refused", "lost", "keepalive", "power_off"};
-  for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) s.disconnects.emplace_back(kReasons[i], disconnects[i]);
-  static constexpr const char* kClasses[] = {"not_json",  "not_object",   "missing_client",
+  for (std::size_t i = 0; i < kDisconnectReasonCount; ++i)
+    s.disconnects.emplace_back(kReasons[i], disconnects[i]);
+  static constexpr const char* kClasses[] = {"not_json",   "not_object",   "missing_client",
                                              "wrong_type", "out_of_range", "color_incomplete"};
-  for (std::size_t i = 0; i < model::kInvalidClassCount; ++i) s.set_config_invalid.emplace_back(kClasses[i], invalid[i]);
+  for (std::size_t i = 0; i < model::kInvalidClassCount; ++i)
+    s.set_config_invalid.emplace_back(kClasses[i], invalid[i]);
 
   TopicRow total{"Aggregated"};
   const model::DeviceId plus{};  // rendered then patched to "+"
@@ -89,8 +95,11 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
   s.schedule_lag_max_ms = ms(lag.max());
   s.generator_saturated = s.schedule_lag_p99_ms > kGeneratorLagLimitMs;
   double timeout_ms = engine.config().response_timeout.count() * 1000.0;
-  double failure_ratio = total.requests ? static_cast<double>(total.failures) / static_cast<double>(total.requests) : 0.0;
-  s.broker_saturated = !s.generator_saturated && (total.p95_ms > timeout_ms || failure_ratio > 0.01);
+  double failure_ratio =
+      total.requests ? static_cast<double>(total.failures) / static_cast<double>(total.requests)
+                     : 0.0;
+  s.broker_saturated =
+      !s.generator_saturated && (total.p95_ms > timeout_ms || failure_ratio > 0.01);
   if (s.generator_saturated)
     s.verdict = fmt::format(
         "INVALID: the generator fell behind its own schedule (p99 lag {:.1f} ms); results "
@@ -102,8 +111,8 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
         "the generator kept its schedule (p99 lag {:.1f} ms).",
         total.p95_ms, failure_ratio * 100.0, timeout_ms, s.schedule_lag_p99_ms);
   else
-    s.verdict = fmt::format("OK: the broker kept up (p95 {:.1f} ms, {:.2f}% failures).", total.p95_ms,
-                            failure_ratio * 100.0);
+    s.verdict = fmt::format("OK: the broker kept up (p95 {:.1f} ms, {:.2f}% failures).",
+                            total.p95_ms, failure_ratio * 100.0);
   return s;
 }
 
@@ -116,18 +125,21 @@ void judge_slos(RunSummary& s, const SloConfig& slo) {
   };
   if (slo.p95_response_seconds) {
     double limit_ms = *slo.p95_response_seconds * 1000.0;
-    add("p95_response_time", fmt::format("<= {:.1f} ms", limit_ms), fmt::format("{:.1f} ms", total.p95_ms),
-        total.has_latency && total.p95_ms <= limit_ms);
+    add("p95_response_time", fmt::format("<= {:.1f} ms", limit_ms),
+        fmt::format("{:.1f} ms", total.p95_ms), total.has_latency && total.p95_ms <= limit_ms);
   }
   if (slo.max_failure_ratio) {
-    double ratio = total.requests ? static_cast<double>(total.failures) / static_cast<double>(total.requests) : 0.0;
-    add("max_failure_ratio", fmt::format("<= {:.4f}", *slo.max_failure_ratio), fmt::format("{:.4f}", ratio),
-        ratio <= *slo.max_failure_ratio);
+    double ratio = total.requests
+                       ? static_cast<double>(total.failures) / static_cast<double>(total.requests)
+                       : 0.0;
+    add("max_failure_ratio", fmt::format("<= {:.4f}", *slo.max_failure_ratio),
+        fmt::format("{:.4f}", ratio), ratio <= *slo.max_failure_ratio);
   }
   if (slo.min_bridged_ratio) {
-    double ratio = s.lamps ? static_cast<double>(s.lamps_bridged_peak) / static_cast<double>(s.lamps) : 0.0;
-    add("min_bridged_ratio", fmt::format(">= {:.4f}", *slo.min_bridged_ratio), fmt::format("{:.4f}", ratio),
-        ratio >= *slo.min_bridged_ratio);
+    double ratio =
+        s.lamps ? static_cast<double>(s.lamps_bridged_peak) / static_cast<double>(s.lamps) : 0.0;
+    add("min_bridged_ratio", fmt::format(">= {:.4f}", *slo.min_bridged_ratio),
+        fmt::format("{:.4f}", ratio), ratio >= *slo.min_bridged_ratio);
   }
 }
 
@@ -139,25 +151,31 @@ std::string render_table(const RunSummary& s) {
   for (const auto& r : s.rows) {
     if (r.name == "Aggregated") out += std::string(138, '-') + '\n';
     if (r.has_latency)
-      out += fmt::format("{:<52} {:>9} {:>9} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>9.1f}\n",
-                         r.name, r.requests, r.failures, r.median_ms, r.average_ms, r.min_ms, r.max_ms,
-                         r.p95_ms, r.p99_ms, r.rate_per_s);
+      out += fmt::format(
+          "{:<52} {:>9} {:>9} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>9.1f}\n",
+          r.name, r.requests, r.failures, r.median_ms, r.average_ms, r.min_ms, r.max_ms, r.p95_ms,
+          r.p99_ms, r.rate_per_s);
     else
-      out += fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1f}\n", r.name,
-                         r.requests, r.failures, "-", "-", "-", "-", "-", "-", r.rate_per_s);
+      out +=
+          fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1f}\n", r.name,
+                      r.requests, r.failures, "-", "-", "-", "-", "-", "-", r.rate_per_s);
   }
-  out += fmt::format("(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
-  out += fmt::format("Lamps: {} configured, {} bridged at peak | connects {} of {} attempts, {} reconnects\n",
-                     s.lamps, s.lamps_bridged_peak, s.connects, s.connect_attempts, s.reconnects);
+  out += fmt::format(
+      "(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
+  out += fmt::format(
+      "Lamps: {} configured, {} bridged at peak | connects {} of {} attempts, {} reconnects\n",
+      s.lamps, s.lamps_bridged_peak, s.connects, s.connect_attempts, s.reconnects);
   out += "Disconnects:";
   for (const auto& [k, v] : s.disconnects) out += fmt::format(" {} {}", k, v);
   out += "\nInvalid set_config:";
   for (const auto& [k, v] : s.set_config_invalid) out += fmt::format(" {} {}", k, v);
-  out += fmt::format("\nService crashes {} (restarts {}) | bridge queued {}, dropped {} | in-flight cap drops {} | timeouts {}\n",
-                     s.service_crashes, s.service_restarts, s.bridge_queued, s.bridge_dropped,
-                     s.inflight_dropped, s.timeouts);
-  out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", s.schedule_lag_p50_ms,
-                     s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
+  out += fmt::format(
+      "\nService crashes {} (restarts {}) | bridge queued {}, dropped {} | in-flight cap drops {} "
+      "| timeouts {}\n",
+      s.service_crashes, s.service_restarts, s.bridge_queued, s.bridge_dropped, s.inflight_dropped,
+      s.timeouts);
+  out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
+                     s.schedule_lag_p50_ms, s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
   out += fmt::format("Verdict: {}\n", s.verdict);
   for (const auto& slo : s.slos)
     out += fmt::format("SLO {}: {} (wanted {}) {}\n", slo.name, slo.actual, slo.threshold,
@@ -181,11 +199,16 @@ std::string render_json(const RunSummary& s) {
   j["bridge_dropped"] = s.bridge_dropped;
   j["inflight_dropped"] = s.inflight_dropped;
   j["timeouts"] = s.timeouts;
-  j["schedule_lag_ms"] = {{"p50", s.schedule_lag_p50_ms}, {"p99", s.schedule_lag_p99_ms}, {"max", s.schedule_lag_max_ms}};
+  j["schedule_lag_ms"] = {{"p50", s.schedule_lag_p50_ms},
+                          {"p99", s.schedule_lag_p99_ms},
+                          {"max", s.schedule_lag_max_ms}};
   auto& topics = j["topics"] = nlohmann::ordered_json::array();
   for (const auto& r : s.rows) {
-    nlohmann::ordered_json row = {{"name", r.name}, {"requests", r.requests}, {"failures", r.failures},
-                                  {"received", r.received}, {"rate_per_s", r.rate_per_s}};
+    nlohmann::ordered_json row = {{"name", r.name},
+                                  {"requests", r.requests},
+                                  {"failures", r.failures},
+                                  {"received", r.received},
+                                  {"rate_per_s", r.rate_per_s}};
     if (r.has_latency)
       row["response_ms"] = {{"median", r.median_ms}, {"average", r.average_ms}, {"min", r.min_ms},
                             {"max", r.max_ms},       {"p95", r.p95_ms},         {"p99", r.p99_ms}};
@@ -197,7 +220,10 @@ std::string render_json(const RunSummary& s) {
   j["verdict"] = s.verdict;
   auto& slos = j["slos"] = nlohmann::ordered_json::array();
   for (const auto& slo : s.slos)
-    slos.push_back({{"name", slo.name}, {"threshold", slo.threshold}, {"actual", slo.actual}, {"passed", slo.passed}});
+    slos.push_back({{"name", slo.name},
+                    {"threshold", slo.threshold},
+                    {"actual", slo.actual},
+                    {"passed", slo.passed}});
   j["slos_passed"] = s.slos_passed;
   return j.dump(2) + "\n";
 }

@@ -33,7 +33,7 @@ struct RunSummary {
   std::size_t lamps = 0;
   std::uint64_t lamps_bridged_peak = 0;
   std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
-  std::vector<std::pair<std::string, std::uint64_t>> disconnects;  // by reason
+  std::vector<std::pair<std::string, std::uint64_t>> disconnects;         // by reason
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
   std::uint64_t service_crashes = 0, service_restarts = 0;
   std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;

@@ -13,7 +13,7 @@ struct TimelinePoint {
   std::int64_t lamps_backing_off = 0;
   double requests_per_s = 0;  // out-going publishes
   double failures_per_s = 0;
-  bool has_latency = false;   // any PUBACK in this second
+  bool has_latency = false;  // any PUBACK in this second
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
   double connects_per_s = 0;
   double reconnects_per_s = 0;

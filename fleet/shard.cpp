@@ -65,7 +65,9 @@ void Shard::run() {
   done_.store(true, std::memory_order_release);
 }
 
-void Shard::push_deadline(VirtualTime at, std::uint32_t slot) { deadlines_.push({at, slot}); }
+void Shard::push_deadline(VirtualTime at, std::uint32_t slot) {
+  deadlines_.push({at, slot});
+}
 
 void Shard::schedule(LampSlot& slot) {
   VirtualTime next = model::next_deadline(slot.lamp);
@@ -143,9 +145,15 @@ void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
         bump(stats_.set_config_invalid[obs.detail]);
         bump(stats_.service_crashes);
         break;
-      case model::ObservationKind::service_restarted: bump(stats_.service_restarts); break;
-      case model::ObservationKind::bridge_dropped: bump(stats_.bridge_dropped); break;
-      case model::ObservationKind::bridge_queued: bump(stats_.bridge_queued); break;
+      case model::ObservationKind::service_restarted:
+        bump(stats_.service_restarts);
+        break;
+      case model::ObservationKind::bridge_dropped:
+        bump(stats_.bridge_dropped);
+        break;
+      case model::ObservationKind::bridge_queued:
+        bump(stats_.bridge_queued);
+        break;
     }
   }
   for (const auto& a : fx_.remote) {
@@ -154,11 +162,15 @@ void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
         slot.connect_requested = t;
         request_connect(slot);
         break;
-      case model::RemoteKind::publish: publish(slot, a, from_command); break;
+      case model::RemoteKind::publish:
+        publish(slot, a, from_command);
+        break;
       case model::RemoteKind::subscribe:
         slot.link.subscribe(model::remote_topic(a.topic, slot.lamp.id), a.qos);
         break;
-      case model::RemoteKind::disconnect: slot.link.drop(); break;
+      case model::RemoteKind::disconnect:
+        slot.link.drop();
+        break;
     }
   }
   fx_.clear();
@@ -173,13 +185,15 @@ void Shard::publish(LampSlot& slot, const model::RemoteAction& a, bool from_comm
     bump(topic.failures);
     return;
   }
-  int mid = slot.link.publish(model::remote_topic(a.topic, slot.lamp.id), a.payload, a.qos, a.retain);
+  int mid =
+      slot.link.publish(model::remote_topic(a.topic, slot.lamp.id), a.payload, a.qos, a.retain);
   if (mid < 0) {
     bump(topic.failures);
     return;
   }
   if (a.qos > 0) {
-    slot.inflight.push({mid, a.topic, a.scheduled, from_command && a.topic == model::Topic::changed});
+    slot.inflight.push(
+        {mid, a.topic, a.scheduled, from_command && a.topic == model::Topic::changed});
     stats_.inflight.fetch_add(1, std::memory_order_relaxed);
   } else {
     bump(topic.acked);
@@ -264,7 +278,9 @@ void Shard::on_link_connected(BridgeLink& link) {
   schedule(slot);
 }
 
-void Shard::on_link_refused(BridgeLink&, int) { refused_pending_ = true; }
+void Shard::on_link_refused(BridgeLink&, int) {
+  refused_pending_ = true;
+}
 
 void Shard::on_link_lost(BridgeLink& link, int reason) {
   LampSlot& slot = lamps_[link.lamp_slot()];
@@ -332,7 +348,8 @@ void Shard::on_second() {
       std::memory_order_relaxed);
   timespec cpu{};
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-    stats_.worker_cpu_us.store(cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000, std::memory_order_relaxed);
+    stats_.worker_cpu_us.store(cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000,
+                               std::memory_order_relaxed);
   VirtualTime t = now();
   auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout);
   std::int64_t queued = 0;

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <deque>
 #include <optional>
-#include <unordered_map>
 #include <queue>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bridge_link.hpp"
@@ -28,8 +28,8 @@ struct ShardContext {
   LinkSettings link;
   std::vector<std::string> source_addresses;  // empty: let the kernel choose
   std::chrono::steady_clock::time_point epoch;
-  std::size_t connects_in_flight_cap = 100;     // this shard's share of the fleet's cap
-  std::size_t inflight_cap = 1000;              // unacknowledged publishes per lamp
+  std::size_t connects_in_flight_cap = 100;  // this shard's share of the fleet's cap
+  std::size_t inflight_cap = 1000;           // unacknowledged publishes per lamp
 };
 
 class Shard final : public LinkEvents, public TlsIdentitySource {

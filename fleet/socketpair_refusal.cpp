@@ -30,6 +30,8 @@ namespace lampi::fleet {
 SocketpairRefusal::SocketpairRefusal() : previous_(t_refuse_socketpair) {
   t_refuse_socketpair = true;
 }
-SocketpairRefusal::~SocketpairRefusal() { t_refuse_socketpair = previous_; }
+SocketpairRefusal::~SocketpairRefusal() {
+  t_refuse_socketpair = previous_;
+}
 
 }  // namespace lampi::fleet

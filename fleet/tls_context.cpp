@@ -34,16 +34,20 @@ ScopedTlsIdentitySource::ScopedTlsIdentitySource(const TlsIdentitySource* source
     : previous_(t_identity_source) {
   t_identity_source = source;
 }
-ScopedTlsIdentitySource::~ScopedTlsIdentitySource() { t_identity_source = previous_; }
+ScopedTlsIdentitySource::~ScopedTlsIdentitySource() {
+  t_identity_source = previous_;
+}
 
 TlsContext::TlsContext(const TlsConfig& config, const std::string& server_name) : config_(config) {
   ctx_ = SSL_CTX_new(TLS_client_method());
   if (!ctx_) throw std::runtime_error("TLS: cannot create an SSL context: " + openssl_error());
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-  if (!config_.ca_file.empty() && SSL_CTX_load_verify_locations(ctx_, config_.ca_file.c_str(), nullptr) != 1) {
+  if (!config_.ca_file.empty() &&
+      SSL_CTX_load_verify_locations(ctx_, config_.ca_file.c_str(), nullptr) != 1) {
     std::string why = openssl_error();
     SSL_CTX_free(ctx_);
-    throw std::runtime_error(fmt::format("TLS: cannot load broker.tls.ca_file {}: {}", config_.ca_file, why));
+    throw std::runtime_error(
+        fmt::format("TLS: cannot load broker.tls.ca_file {}: {}", config_.ca_file, why));
   }
   if (config_.ca_file.empty()) SSL_CTX_set_default_verify_paths(ctx_);
   if (config_.verify) {
@@ -59,7 +63,9 @@ TlsContext::TlsContext(const TlsConfig& config, const std::string& server_name) 
   if (!config_.cert_file.empty()) SSL_CTX_set_cert_cb(ctx_, &TlsContext::choose_certificate, this);
 }
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
+}
 
 int TlsContext::choose_certificate(SSL* ssl, void* self) {
   const auto* tls = static_cast<const TlsContext*>(self);

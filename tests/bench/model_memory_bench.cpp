@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   std::vector<Lamp> fleet;
   fleet.reserve(lamps);
   for (std::size_t i = 0; i < lamps; ++i) {
-    fleet.push_back(make_lamp(device_id_at(kDefaultDeviceIdBase, i), Rng::derive(1, i), Profile::idle));
+    fleet.push_back(
+        make_lamp(device_id_at(kDefaultDeviceIdBase, i), Rng::derive(1, i), Profile::idle));
     Lamp& lamp = fleet.back();
     power_on(lamp, cfg, VirtualTime{0}, fx);
     on_remote_connected(lamp, cfg, VirtualTime{1000}, fx);
@@ -38,7 +39,8 @@ int main(int argc, char** argv) {
   double per_lamp = static_cast<double>(after - before) / static_cast<double>(lamps);
   std::printf("lamps: %zu\n", lamps);
   std::printf("sizeof(Lamp): %zu bytes\n", sizeof(Lamp));
-  std::printf("heap per idle lamp (allocator, incl. sizeof): %.1f bytes (%.3f KiB)\n", per_lamp, per_lamp / 1024.0);
+  std::printf("heap per idle lamp (allocator, incl. sizeof): %.1f bytes (%.3f KiB)\n", per_lamp,
+              per_lamp / 1024.0);
   std::printf("target: <= 1536 bytes (1.5 KiB): %s\n", per_lamp <= 1536.0 ? "met" : "NOT met");
   return 0;
 }

@@ -64,19 +64,27 @@ TEST_CASE("bad configs: a clear message naming the key, exit 2, nothing connects
     std::vector<std::string> expected;  // fragments of the message
   };
   std::vector<Case> cases = {
-      {"unknown key", "lamps: 10\nbroker: {url: " + url + "}\nhatch_rat: 5\n", {"hatch_rat", "unknown"}},
-      {"misspelt nested key", "broker: {url: " + url + ", keepalive: 60s}\nconnect: {hatch_rte: 5}\n",
+      {"unknown key",
+       "lamps: 10\nbroker: {url: " + url + "}\nhatch_rat: 5\n",
+       {"hatch_rat", "unknown"}},
+      {"misspelt nested key",
+       "broker: {url: " + url + ", keepalive: 60s}\nconnect: {hatch_rte: 5}\n",
        {"connect.hatch_rte", "hatch_rate"}},
       {"wrong type", "lamps: many\nbroker: {url: " + url + "}\n", {"lamps", "many"}},
       {"out of range", "lamps: 0\nbroker: {url: " + url + "}\n", {"lamps"}},
-      {"bad duration", "broker: {url: " + url + "}\nrun: {duration: 10 minutes}\n", {"run.duration"}},
+      {"bad duration",
+       "broker: {url: " + url + "}\nrun: {duration: 10 minutes}\n",
+       {"run.duration"}},
       {"bad url", "broker: {url: \"http://127.0.0.1:1883\"}\n", {"broker.url"}},
-      {"profile shares", "broker: {url: " + url + "}\nworkload: {profiles: {touch-drag: 50, idle: 20}}\n",
+      {"profile shares",
+       "broker: {url: " + url + "}\nworkload: {profiles: {touch-drag: 50, idle: 20}}\n",
        {"workload.profiles", "100"}},
-      {"unknown profile", "broker: {url: " + url + "}\nworkload: {profiles: {touch-drg: 100}}\n",
+      {"unknown profile",
+       "broker: {url: " + url + "}\nworkload: {profiles: {touch-drg: 100}}\n",
        {"touch-drg", "touch-drag"}},
       {"YAML syntax", "lamps: [1, 2\nbroker: {url: " + url + "}\n", {"line"}},
-      {"keepalive below libmosquitto's minimum", "broker: {url: " + url + ", keepalive: 2s}\n",
+      {"keepalive below libmosquitto's minimum",
+       "broker: {url: " + url + ", keepalive: 2s}\n",
        {"broker.keepalive"}},
       {"missing TLS files",
        "broker:\n  url: mqtts://127.0.0.1:8883\n  tls: {ca_file: /nonexistent/ca.crt, cert_file: "
@@ -99,7 +107,8 @@ TEST_CASE("bad configs: a clear message naming the key, exit 2, nothing connects
 }
 
 TEST_CASE("bad command-line values are named by their flag") {
-  auto r = run_cli("validate -c " + std::string(LAMPI_SOURCE_DIR) + "/config/local.yaml --duration 5x");
+  auto r =
+      run_cli("validate -c " + std::string(LAMPI_SOURCE_DIR) + "/config/local.yaml --duration 5x");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--duration") != std::string::npos);
   r = run_cli("run --broker ftp://127.0.0.1 --duration 1s");
@@ -110,7 +119,8 @@ TEST_CASE("bad command-line values are named by their flag") {
 TEST_CASE("a fleet that cannot fit is refused before anything connects") {
   auto broker = lampi::fleet::MosquittoProcess::start({});
   // More lamps than this process may open file descriptors (hard limit 20,000 here).
-  auto r = run_cli(fmt::format("run --lamps 900000 --broker mqtt://127.0.0.1:{} --duration 5s", broker.port()));
+  auto r = run_cli(
+      fmt::format("run --lamps 900000 --broker mqtt://127.0.0.1:{} --duration 5s", broker.port()));
   CAPTURE(r.output);
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("file descriptors") != std::string::npos);
@@ -129,8 +139,9 @@ TEST_CASE("validate accepts the example configs that need no files") {
 TEST_CASE("--help reads well") {
   auto r = run_cli("run --help");
   CHECK(r.exit_code == 0);
-  for (const char* flag : {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
-                           "--power-loss", "--summary-json", "--metrics-listen", "--report"})
+  for (const char* flag :
+       {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
+        "--power-loss", "--summary-json", "--metrics-listen", "--report"})
     CHECK(r.output.find(flag) != std::string::npos);
 }
 
@@ -140,11 +151,13 @@ TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
   std::string url = fmt::format("mqtt://127.0.0.1:{}", broker.port());
   auto summary = (dir.path / "summary.json").string();
   auto run_with = [&](const std::string& slo) {
-    auto path = dir.write("slo.yaml", "lamps: 20\nbroker: {url: " + url +
-                                          "}\nconnect: {hatch_rate: 100}\nworkload: {profiles: {seed-worst-case: "
-                                          "100}}\nmetrics: {listen: \"\"}\nslo: " + slo + "\n");
-    return run_cli(fmt::format("run -c {} --duration 4s --summary-json {} --report {}/report.html", path,
-                               summary, dir.path.string()));
+    auto path = dir.write(
+        "slo.yaml", "lamps: 20\nbroker: {url: " + url +
+                        "}\nconnect: {hatch_rate: 100}\nworkload: {profiles: {seed-worst-case: "
+                        "100}}\nmetrics: {listen: \"\"}\nslo: " +
+                        slo + "\n");
+    return run_cli(fmt::format("run -c {} --duration 4s --summary-json {} --report {}/report.html",
+                               path, summary, dir.path.string()));
   };
   auto read_summary = [&] {
     std::ifstream in(summary);

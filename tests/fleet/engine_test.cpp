@@ -53,7 +53,9 @@ fleet::ResolvedBroker resolved(const fleet::MosquittoProcess& broker) {
   return {broker.address(), broker.port()};
 }
 
-std::string id_of(std::size_t i) { return model::device_id_at(model::kDefaultDeviceIdBase, i).str(); }
+std::string id_of(std::size_t i) {
+  return model::device_id_at(model::kDefaultDeviceIdBase, i).str();
+}
 
 std::size_t count_topic_payload(const std::vector<ObservedMessage>& ms, const std::string& suffix,
                                 const std::string& payload) {
@@ -69,7 +71,8 @@ std::size_t open_fds() {
   return n;
 }
 
-std::vector<ObservedMessage> of_lamp(const std::vector<ObservedMessage>& all, const std::string& id) {
+std::vector<ObservedMessage> of_lamp(const std::vector<ObservedMessage>& all,
+                                     const std::string& id) {
   std::vector<ObservedMessage> out;
   for (const auto& m : all)
     if (m.topic.find(id) != std::string::npos) out.push_back(m);
@@ -127,7 +130,9 @@ TEST_CASE("2,000 lamps bridge through the engine with the exact power-on sequenc
   engine.start();
   // Every lamp's last first-boot message is lamp_ui's "1".
   REQUIRE(live.wait_for(
-      [&](const auto& ms) { return count_topic_payload(ms, "/lamp/connection/lamp_ui/state", "1") >= lamps; },
+      [&](const auto& ms) {
+        return count_topic_payload(ms, "/lamp/connection/lamp_ui/state", "1") >= lamps;
+      },
       60s));
   std::size_t fds_during = open_fds();
   // One socket per lamp: no socketpair (2 more fds each) from libmosquitto.
@@ -174,21 +179,31 @@ TEST_CASE("a set_config from the cloud comes back as the right lamp/changed") {
   engine.start();
   std::string id = id_of(3);
   REQUIRE(web.wait_for(
-      [&](const auto& ms) { return count_topic_payload(ms, id + "/lamp/changed", kDefaultChanged) == 1; }, 10s));
+      [&](const auto& ms) {
+        return count_topic_payload(ms, id + "/lamp/changed", kDefaultChanged) == 1;
+      },
+      10s));
   web.publish("devices/" + id + "/lamp/set_config",
-              R"({"color":{"h":0.5,"s":1},"brightness":0.8,"on":true,"client":"0.123_web_client"})", 1);
+              R"({"color":{"h":0.5,"s":1},"brightness":0.8,"on":true,"client":"0.123_web_client"})",
+              1);
   const std::string want =
       R"({"color": {"h": 0.5, "s": 1}, "brightness": 0.8, "on": true, "client": "0.123_web_client"})";
-  CHECK(web.wait_for([&](const auto& ms) { return count_topic_payload(ms, id + "/lamp/changed", want) == 1; }, 5s));
+  CHECK(web.wait_for(
+      [&](const auto& ms) { return count_topic_payload(ms, id + "/lamp/changed", want) == 1; },
+      5s));
 
   // A payload that kills the real lamp_service: its will crosses the bridge, then it
   // comes back with "1" and its state.
   web.subscribe("devices/" + id + "/lamp/connection/lamp_service/state", 1);
   web.publish("devices/" + id + "/lamp/set_config", R"({"client": "x", "color": {"h": 0.1}})", 1);
   CHECK(web.wait_for(
-      [&](const auto& ms) { return count_topic_payload(ms, id + "/lamp/connection/lamp_service/state", "0") == 1; },
+      [&](const auto& ms) {
+        return count_topic_payload(ms, id + "/lamp/connection/lamp_service/state", "0") == 1;
+      },
       5s));
-  CHECK(web.wait_for([&](const auto& ms) { return count_topic_payload(ms, id + "/lamp/changed", want) >= 1; }, 5s));
+  CHECK(web.wait_for(
+      [&](const auto& ms) { return count_topic_payload(ms, id + "/lamp/changed", want) >= 1; },
+      5s));
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
   std::uint64_t crashes = 0;
@@ -196,13 +211,16 @@ TEST_CASE("a set_config from the cloud comes back as the right lamp/changed") {
   CHECK(crashes == 1);
 }
 
-TEST_CASE("a broker restart: lamps back off, reconnect, replay retained state; queue bounds hold; wills re-armed") {
+TEST_CASE(
+    "a broker restart: lamps back off, reconnect, replay retained state; queue bounds hold; wills "
+    "re-armed") {
   auto broker = fleet::MosquittoProcess::start(unbounded_observer_queues());
   const std::size_t lamps = 200;
   FleetConfig config = test_config(lamps, broker);
   // People keep dragging sliders through the outage, so the bridge queues fill up.
   config.profiles = {{model::Profile::seed_worst_case, 100.0}};
-  config.model.sessions.worst_case_think = {model::seconds_to_duration(0.2), model::seconds_to_duration(0.4)};
+  config.model.sessions.worst_case_think = {model::seconds_to_duration(0.2),
+                                            model::seconds_to_duration(0.4)};
   config.model.bridge_queue_limit = 5;
   MqttObserver observer;  // connected before the fleet's sockets exist (select() limit)
   fleet::FleetEngine engine(config, resolved(broker));
@@ -241,15 +259,21 @@ TEST_CASE("a broker restart: lamps back off, reconnect, replay retained state; q
   // Each lamp re-sent its retained connection states after reconnecting (the broker
   // lost them with its memory).
   CHECK(observer.wait_for(
-      [&](const auto& ms) { return count_topic_payload(ms, "/lamp/connection/lamp_ui/state", "1") >= lamps; }, 10s));
-  CHECK(sum([](const fleet::FleetStats& st) { return fleet::read(st.reconnects); }) >= static_cast<std::int64_t>(lamps));
+      [&](const auto& ms) {
+        return count_topic_payload(ms, "/lamp/connection/lamp_ui/state", "1") >= lamps;
+      },
+      10s));
+  CHECK(sum([](const fleet::FleetStats& st) { return fleet::read(st.reconnects); }) >=
+        static_cast<std::int64_t>(lamps));
   CHECK(sum([](const fleet::FleetStats& st) {
-          return fleet::read(st.disconnects[static_cast<std::size_t>(fleet::DisconnectReason::lost)]);
+          return fleet::read(
+              st.disconnects[static_cast<std::size_t>(fleet::DisconnectReason::lost)]);
         }) >= static_cast<std::int64_t>(lamps));
 
   // The reconnected lamps registered their wills again: cut them all and every will fires.
   engine.request_stop(fleet::StopMode::power_loss);
-  CHECK(observer.wait_for([&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "0") == lamps; }, 10s));
+  CHECK(observer.wait_for(
+      [&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "0") == lamps; }, 10s));
   engine.join();
 }
 
@@ -264,12 +288,15 @@ TEST_CASE("power-loss stop: the broker publishes every lamp's will within 1.5 x 
   config.model.keepalive = model::seconds_to_duration(5.0);
   fleet::FleetEngine engine(config, resolved(broker));
   engine.start();
-  bool up = observer.wait_for([&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "1") == lamps; }, 20s);
+  bool up = observer.wait_for(
+      [&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "1") == lamps; }, 20s);
   REQUIRE(up);
   auto stopped_at = std::chrono::steady_clock::now();
   engine.request_stop(fleet::StopMode::power_loss);
   const auto limit = std::chrono::milliseconds(7500);  // 1.5 x keepalive
-  CHECK(observer.wait_for([&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "0") == lamps; }, limit));
+  CHECK(observer.wait_for(
+      [&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "0") == lamps; },
+      limit));
   CHECK(std::chrono::steady_clock::now() - stopped_at <= limit);
   engine.join();
 }
@@ -288,7 +315,8 @@ void run_until_bridged(FleetConfig config, const fleet::MosquittoProcess& broker
   fleet::FleetEngine engine(config, resolved(broker));
   engine.start();
   CHECK(observer.wait_for(
-      [&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "1") == config.lamps; }, 10s));
+      [&](const auto& ms) { return count_topic_payload(ms, "_broker/state", "1") == config.lamps; },
+      10s));
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
 }

@@ -2,8 +2,8 @@
 // <id>_broker, and a broker that requires it and takes the CN as the username.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -28,18 +28,23 @@ void run(const std::string& cmd) {
 }
 
 // Keys are P-256 so the suite does not wait on RSA key generation.
-void make_cert(const fs::path& dir, const std::string& name, const std::string& cn, const std::string& ca,
-               const std::string& san = "") {
+void make_cert(const fs::path& dir, const std::string& name, const std::string& cn,
+               const std::string& ca, const std::string& san = "") {
   auto p = [&](const std::string& f) { return (dir / f).string(); };
-  run(fmt::format("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout {} -out {} "
-                  "-subj /CN={} {}",
-                  p(name + ".key"), p(name + ".csr"), cn, san.empty() ? "" : "-addext subjectAltName=" + san));
-  run(fmt::format("openssl x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -out {} -days 2 -copy_extensions copy",
+  run(fmt::format(
+      "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout {} -out {} "
+      "-subj /CN={} {}",
+      p(name + ".key"), p(name + ".csr"), cn, san.empty() ? "" : "-addext subjectAltName=" + san));
+  run(
+      fmt::format("openssl x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -out {} -days 2 "
+                  "-copy_extensions copy",
                   p(name + ".csr"), p(ca + ".crt"), p(ca + ".key"), p(name + ".crt")));
 }
 
 void make_ca(const fs::path& dir, const std::string& name) {
-  run(fmt::format("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout {} -out {} "
+  run(
+      fmt::format("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                  "-keyout {} -out {} "
                   "-days 2 -subj /CN={}",
                   (dir / (name + ".key")).string(), (dir / (name + ".crt")).string(), name));
 }
@@ -162,5 +167,6 @@ TEST_CASE("TLS: a missing CA file is a clear error") {
   fleet::TlsConfig cfg;
   cfg.ca_file = "/nonexistent/lampi_ca.crt";
   CHECK_THROWS_WITH_AS(fleet::TlsContext(cfg, "localhost"),
-                       doctest::Contains("broker.tls.ca_file /nonexistent/lampi_ca.crt"), std::runtime_error);
+                       doctest::Contains("broker.tls.ca_file /nonexistent/lampi_ca.crt"),
+                       std::runtime_error);
 }
