@@ -723,6 +723,12 @@ def main():
     parser.add_argument("--repo", required=True, help="the repository root")
     ARGS, rest = parser.parse_known_args()
     ARGS.repo = os.path.abspath(ARGS.repo)
+    for name in ("lampi_fleet", "prometheus", "promtool"):  # children run in a scratch dir
+        path = getattr(ARGS, name)
+        if os.sep in path:
+            setattr(ARGS, name, os.path.abspath(path))
+        else:
+            setattr(ARGS, name, shutil.which(path) or path)
     signal.signal(signal.SIGTERM, on_sigterm)
     signal.signal(signal.SIGINT, on_sigterm)
     prog = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False)
