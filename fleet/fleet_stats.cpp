@@ -36,6 +36,32 @@ const char* disconnect_reason_name(DisconnectReason r) {
   return "lost";
 }
 
+const char* invalid_class_name(model::InvalidClass c) {
+  switch (c) {
+    case model::InvalidClass::not_json:
+      return "not_json";
+    case model::InvalidClass::not_object:
+      return "not_object";
+    case model::InvalidClass::missing_client:
+      return "missing_client";
+    case model::InvalidClass::wrong_type:
+      return "wrong_type";
+    case model::InvalidClass::out_of_range:
+      return "out_of_range";
+    case model::InvalidClass::color_incomplete:
+      return "color_incomplete";
+  }
+  return "not_json";
+}
+
+std::string topic_pattern(model::Topic t) {
+  const model::DeviceId placeholder{};
+  std::string name = model::remote_topic(t, placeholder);
+  std::string digits = placeholder.str();
+  if (auto at = name.find(digits); at != std::string::npos) name.replace(at, digits.size(), "+");
+  return name;
+}
+
 void BucketHistogram::record(std::int64_t micros) {
   double seconds = static_cast<double>(micros) / 1e6;
   std::size_t i = 0;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 #include "firmware_model/effects.hpp"
 #include "firmware_model/topic.hpp"
@@ -21,6 +22,11 @@ const char* phase_name(LampPhase p);
 enum class DisconnectReason : std::uint8_t { refused, lost, keepalive, power_off };
 inline constexpr std::size_t kDisconnectReasonCount = 4;
 const char* disconnect_reason_name(DisconnectReason r);
+
+const char* invalid_class_name(model::InvalidClass c);
+// A remote topic with the device id as "+": "devices/+/lamp/changed". The label and
+// table name of a topic's traffic; never a per-lamp value.
+std::string topic_pattern(model::Topic t);
 
 using Counter = std::atomic<std::uint64_t>;
 

@@ -48,16 +48,6 @@ void add_histogram(MetricFamily& f, Labels labels, const BucketHistogram& h) {
   f.metric.push_back(std::move(m));
 }
 
-std::string topic_label(model::Topic t) {
-  std::string name = model::remote_topic(t, model::DeviceId{});
-  std::string zero = model::DeviceId{}.str();
-  if (auto at = name.find(zero); at != std::string::npos) name.replace(at, zero.size(), "+");
-  return name;
-}
-
-constexpr const char* kInvalidClasses[] = {"not_json",   "not_object",   "missing_client",
-                                           "wrong_type", "out_of_range", "color_incomplete"};
-
 }  // namespace
 
 FleetCollector::FleetCollector(const FleetEngine& engine)
@@ -128,7 +118,7 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
       std::string shard = std::to_string(s->index());
       for (std::size_t t = 0; t < model::kTopicCount; ++t) {
         const auto& tc = s->stats().topics[t];
-        std::string topic = topic_label(static_cast<model::Topic>(t));
+        std::string topic = topic_pattern(static_cast<model::Topic>(t));
         add_value(messages, {{"shard", shard}, {"topic", topic}, {"direction", "out"}},
                   static_cast<double>(read(tc.requests)));
         add_value(messages, {{"shard", shard}, {"topic", topic}, {"direction", "in"}},
@@ -178,7 +168,9 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
                      "Invalid lamp/set_config payloads by class.", MetricType::Counter);
     for (const auto& s : shards)
       for (std::size_t c = 0; c < model::kInvalidClassCount; ++c)
-        add_value(f, {{"shard", std::to_string(s->index())}, {"class", kInvalidClasses[c]}},
+        add_value(f,
+                  {{"shard", std::to_string(s->index())},
+                   {"class", invalid_class_name(static_cast<model::InvalidClass>(c))}},
                   static_cast<double>(read(s->stats().set_config_invalid[c])));
   }
   per_shard("lampi_fleet_service_crashes_total", "lamp_service crashes.", MetricType::Counter,

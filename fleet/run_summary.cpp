@@ -60,24 +60,18 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
       latency[t].merge(st.latency[t].response);
     }
   }
-  static constexpr const char* kReasons[] = {"refused", "lost", "keepalive", "power_off"};
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i)
-    s.disconnects.emplace_back(kReasons[i], disconnects[i]);
-  static constexpr const char* kClasses[] = {"not_json",   "not_object",   "missing_client",
-                                             "wrong_type", "out_of_range", "color_incomplete"};
+    s.disconnects.emplace_back(disconnect_reason_name(static_cast<DisconnectReason>(i)),
+                               disconnects[i]);
   for (std::size_t i = 0; i < model::kInvalidClassCount; ++i)
-    s.set_config_invalid.emplace_back(kClasses[i], invalid[i]);
+    s.set_config_invalid.emplace_back(invalid_class_name(static_cast<model::InvalidClass>(i)),
+                                      invalid[i]);
 
   TopicRow total{"Aggregated"};
-  const model::DeviceId plus{};  // rendered then patched to "+"
   for (std::size_t t = 0; t < model::kTopicCount; ++t) {
     auto& row = rows[t];
     if (row.requests == 0 && row.received == 0) continue;
-    auto topic = static_cast<model::Topic>(t);
-    std::string name = model::remote_topic(topic, plus);
-    auto id = plus.str();
-    if (auto at = name.find(id); at != std::string::npos) name.replace(at, id.size(), "+");
-    row.name = name;
+    row.name = topic_pattern(static_cast<model::Topic>(t));
     fill_latency(row, latency[t]);
     row.rate_per_s = seconds > 0 ? static_cast<double>(row.requests) / seconds : 0;
     total.requests += row.requests;
