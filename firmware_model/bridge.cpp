@@ -14,7 +14,7 @@ void remote(Step& s, RemoteKind kind, Topic topic, std::uint8_t qos, bool retain
 
 // The bridge's in-topics and the QoS it subscribes with on EC2.
 constexpr std::pair<Topic, std::uint8_t> kInTopics[] = {{Topic::set_config, 1},
-                                                       {Topic::associated, 2}};
+                                                        {Topic::associated, 2}};
 // Its out-topics: forwarded with QoS 1 at most (the local subscription's grant).
 constexpr Topic kOutTopics[] = {Topic::changed, Topic::state_lamp_service, Topic::state_lamp_ui,
                                 Topic::state_bt_peripheral, Topic::bluetooth};
@@ -26,7 +26,8 @@ void bridge_connect(Step& s) {
   remote(s, RemoteKind::connect, Topic::bridge_state, 1, true, "0", s.scheduled);
 }
 
-void bridge_forward(Step& s, Topic topic, std::uint8_t qos, bool retain, const std::string& payload) {
+void bridge_forward(Step& s, Topic topic, std::uint8_t qos, bool retain,
+                    const std::string& payload) {
   auto& bridge = s.lamp.bridge;
   if (bridge.link == LinkState::up) {
     remote(s, RemoteKind::publish, topic, qos, retain, payload, s.scheduled);

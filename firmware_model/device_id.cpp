@@ -16,7 +16,7 @@ std::array<char, 12> DeviceId::digits() const {
 }
 
 std::optional<DeviceId> parse_device_id(std::string_view text) {
-  if (text.starts_with("0x") || text.starts_with("0X")) text.remove_prefix(2);
+  // No "0x" here: a caller that allows one strips it, and a second one must not pass.
   if (text.empty() || text.size() > 12) return std::nullopt;
   std::uint64_t v = 0;
   auto res = std::from_chars(text.data(), text.data() + text.size(), v, 16);

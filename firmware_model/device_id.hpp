@@ -18,11 +18,16 @@ struct DeviceId {
 
   // Exactly 12 lowercase hex digits; the EC2 daemon matches `[0-9a-f]*_broker`.
   std::array<char, 12> digits() const;
-  std::string str() const { auto d = digits(); return {d.data(), d.size()}; }
+  std::string str() const {
+    auto d = digits();
+    return {d.data(), d.size()};
+  }
   friend bool operator==(DeviceId, DeviceId) = default;
 };
 
-inline DeviceId device_id_at(std::uint64_t base, std::uint64_t index) { return {base + index}; }
+inline DeviceId device_id_at(std::uint64_t base, std::uint64_t index) {
+  return {base + index};
+}
 
 // Accepts 1 to 12 hex digits (either case); rejects anything else.
 std::optional<DeviceId> parse_device_id(std::string_view text);

@@ -12,7 +12,7 @@
 namespace lampi::model {
 
 enum class RemoteKind : std::uint8_t {
-  connect,     // CONNECT as <id>_broker, will "0" on the bridge state topic (QoS 1, retained)
+  connect,  // CONNECT as <id>_broker, will "0" on the bridge state topic (QoS 1, retained)
   publish,
   subscribe,
   disconnect,  // drop the connection without an MQTT DISCONNECT, so the will fires
@@ -33,8 +33,8 @@ struct RemoteAction {
 
 // Why lamp_service refused a set_config (in either validation mode).
 enum class InvalidClass : std::uint8_t {
-  not_json,          // not UTF-8 JSON, or nested deeper than Python's json allows
-  not_object,        // JSON, but not an object
+  not_json,    // not UTF-8 JSON, or nested deeper than Python's json allows
+  not_object,  // JSON, but not an object
   missing_client,
   wrong_type,
   out_of_range,

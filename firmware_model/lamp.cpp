@@ -15,15 +15,21 @@ namespace {
 
 constexpr LocalClient service_client(Service svc) {
   switch (svc) {
-    case Service::lamp_service: return LocalClient::lamp_service;
-    case Service::lamp_ui: return LocalClient::lamp_ui;
-    case Service::bt_peripheral: return LocalClient::bt_peripheral;
-    case Service::bt_central: return LocalClient::bt_central;
+    case Service::lamp_service:
+      return LocalClient::lamp_service;
+    case Service::lamp_ui:
+      return LocalClient::lamp_ui;
+    case Service::bt_peripheral:
+      return LocalClient::bt_peripheral;
+    case Service::bt_central:
+      return LocalClient::bt_central;
   }
   return LocalClient::lamp_service;
 }
 
-constexpr TimerSlot start_slot(Service svc) { return static_cast<TimerSlot>(svc); }
+constexpr TimerSlot start_slot(Service svc) {
+  return static_cast<TimerSlot>(svc);
+}
 
 void start_service(Step& s, Service svc) {
   LocalClient client = service_client(svc);
@@ -43,13 +49,27 @@ void fire(Step& s, TimerSlot slot) {
       }
       start_service(s, Service::lamp_service);
       return;
-    case TimerSlot::start_lamp_ui: start_service(s, Service::lamp_ui); return;
-    case TimerSlot::start_bt_peripheral: start_service(s, Service::bt_peripheral); return;
-    case TimerSlot::start_bt_central: start_service(s, Service::bt_central); return;
-    case TimerSlot::ui_update_leds: detail::ui_publish_state(s); return;
-    case TimerSlot::bridge_reconnect: detail::bridge_connect(s); return;
-    case TimerSlot::rssi_poll: detail::rssi_poll(s); return;
-    case TimerSlot::session: detail::session_tick(s); return;
+    case TimerSlot::start_lamp_ui:
+      start_service(s, Service::lamp_ui);
+      return;
+    case TimerSlot::start_bt_peripheral:
+      start_service(s, Service::bt_peripheral);
+      return;
+    case TimerSlot::start_bt_central:
+      start_service(s, Service::bt_central);
+      return;
+    case TimerSlot::ui_update_leds:
+      detail::ui_publish_state(s);
+      return;
+    case TimerSlot::bridge_reconnect:
+      detail::bridge_connect(s);
+      return;
+    case TimerSlot::rssi_poll:
+      detail::rssi_poll(s);
+      return;
+    case TimerSlot::session:
+      detail::session_tick(s);
+      return;
   }
 }
 
@@ -94,6 +114,10 @@ void power_on(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) 
   // Mosquitto comes up first; its bridge dials EC2 straight away.
   lamp.broker.connected = 0;
   detail::connect_local(s, LocalClient::bridge);
+  // Its first connect attempt also publishes "0" on the local notification topic
+  // (initial_notification_done), so lamp_ui never shows the last run's "1" as
+  // "Broker Bridged" before this run's bridge is up.
+  detail::publish_local(s, LocalClient::bridge, Topic::bridge_state, 1, true, "0");
   lamp.bridge.restart_timeout = cfg.reconnect_base;
   detail::bridge_connect(s);
   for (std::size_t i = 0; i < kServiceCount; ++i)
@@ -170,8 +194,9 @@ void phone_connect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects&
   bt.last_reported_rssi = 0;
   s.set_timer(TimerSlot::rssi_poll, now + std::chrono::seconds(1));
   if (!is_connected(lamp, LocalClient::bt_central)) return;
-  detail::publish_local(s, LocalClient::bt_central, Topic::bluetooth, 0, false,
-                        "{\"state\": \"connected\", \"client\": \"" + phone_address_text(bt) + "\"}");
+  detail::publish_local(
+      s, LocalClient::bt_central, Topic::bluetooth, 0, false,
+      "{\"state\": \"connected\", \"client\": \"" + phone_address_text(bt) + "\"}");
 }
 
 void phone_disconnect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {

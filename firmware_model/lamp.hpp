@@ -57,8 +57,8 @@ struct QueuedMessage {
 // The `<id>_broker` bridge's remote side.
 struct BridgeState {
   LinkState link = LinkState::down;
-  Duration restart_timeout{0};        // the last decorrelated-jitter wait
-  std::vector<QueuedMessage> queue;   // out-going messages held while the link is down
+  Duration restart_timeout{0};       // the last decorrelated-jitter wait
+  std::vector<QueuedMessage> queue;  // out-going messages held while the link is down
 };
 
 enum class Slider : std::uint8_t { hue, saturation, brightness };

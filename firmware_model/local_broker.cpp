@@ -45,7 +45,9 @@ GrantTable build_grants() {
   return grants;
 }
 
-std::uint8_t bit(LocalClient c) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(c)); }
+std::uint8_t bit(LocalClient c) {
+  return static_cast<std::uint8_t>(1u << static_cast<unsigned>(c));
+}
 
 void drain(Step& s) {
   if (s.fx.draining) return;
@@ -96,8 +98,7 @@ void publish_local(Step& s, LocalClient from, Topic topic, std::uint8_t qos, boo
       slot.present = true;
     }
   }
-  s.fx.pending.push_back(
-      {from, topic, qos, retain, false, from, std::move(payload), s.scheduled});
+  s.fx.pending.push_back({from, topic, qos, retain, false, from, std::move(payload), s.scheduled});
   drain(s);
 }
 
@@ -105,8 +106,8 @@ void subscribe_local(Step& s, LocalClient client) {
   for (std::size_t t = 0; t < kTopicCount; ++t) {
     const auto& slot = s.lamp.broker.retained[t];
     if (!slot.present || granted_qos(client, static_cast<Topic>(t)) < 0) continue;
-    s.fx.pending.push_back({client, static_cast<Topic>(t), slot.qos, true, true, client,
-                            slot.payload, s.scheduled});
+    s.fx.pending.push_back(
+        {client, static_cast<Topic>(t), slot.qos, true, true, client, slot.payload, s.scheduled});
   }
   drain(s);
 }
@@ -125,12 +126,15 @@ void drop_local(Step& s, LocalClient client, bool fire_will) {
     case LocalClient::lamp_service:
       publish_local(s, client, Topic::state_lamp_service, 2, true, "0");
       break;
-    case LocalClient::lamp_ui: publish_local(s, client, Topic::state_lamp_ui, 2, true, "0"); break;
+    case LocalClient::lamp_ui:
+      publish_local(s, client, Topic::state_lamp_ui, 2, true, "0");
+      break;
     case LocalClient::bt_peripheral:
       publish_local(s, client, Topic::state_bt_peripheral, 2, true, "0");
       break;
     case LocalClient::bt_central:
-    case LocalClient::bridge: break;
+    case LocalClient::bridge:
+      break;
   }
 }
 

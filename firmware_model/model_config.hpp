@@ -26,10 +26,10 @@ enum class Profile : std::uint8_t { idle, seed_worst_case, touch_drag, bluetooth
 inline constexpr std::size_t kProfileCount = 4;
 
 struct SessionConfig {
-  double frame_rate_hz = 60.0;                     // Kivy frame rate while a finger drags
+  double frame_rate_hz = 60.0;  // Kivy frame rate while a finger drags
   DurationRange drag_duration{seconds_to_duration(0.3), seconds_to_duration(2.0)};
   DurationRange think_time{seconds_to_duration(2.0), seconds_to_duration(10.0)};
-  double tap_probability = 0.2;                    // an interaction is an on/off tap
+  double tap_probability = 0.2;  // an interaction is an on/off tap
   // The seed's worst case: 10 lamp/changed per interaction, 1-2 s between.
   int worst_case_messages = 10;
   DurationRange worst_case_think{seconds_to_duration(1.0), seconds_to_duration(2.0)};

@@ -80,7 +80,8 @@ double python_round2(double value) {
 
 namespace {
 
-// Decodes one UTF-8 code point; nlohmann has already validated the encoding.
+// Decodes one UTF-8 code point; the parser has already validated the encoding (a lone
+// surrogate arrives as its three-byte form and comes out as its \uXXXX escape).
 std::uint32_t next_code_point(std::string_view s, std::size_t& i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char b0 = byte(i);
@@ -109,14 +110,29 @@ void append_python_json_string(std::string& out, std::string_view utf8) {
   for (std::size_t i = 0; i < utf8.size();) {
     std::uint32_t cp = next_code_point(utf8, i);
     switch (cp) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     if (cp >= 0x20 && cp <= 0x7E) {
       out += static_cast<char>(cp);
@@ -133,12 +149,24 @@ void append_python_json_string(std::string& out, std::string_view utf8) {
 
 void append_python_json(std::string& out, const Json& value) {
   switch (value.type()) {
-    case Json::value_t::null: out += "null"; return;
-    case Json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
-    case Json::value_t::number_integer: out += std::to_string(value.get<std::int64_t>()); return;
-    case Json::value_t::number_unsigned: out += std::to_string(value.get<std::uint64_t>()); return;
-    case Json::value_t::number_float: append_python_float(out, value.get<double>()); return;
-    case Json::value_t::string: append_python_json_string(out, value.get_ref<const std::string&>()); return;
+    case Json::value_t::null:
+      out += "null";
+      return;
+    case Json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case Json::value_t::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      return;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(value.get<std::uint64_t>());
+      return;
+    case Json::value_t::number_float:
+      append_python_float(out, value.get<double>());
+      return;
+    case Json::value_t::string:
+      append_python_json_string(out, value.get_ref<const std::string&>());
+      return;
     case Json::value_t::array: {
       out += '[';
       bool first = true;
@@ -164,7 +192,9 @@ void append_python_json(std::string& out, const Json& value) {
       return;
     }
     case Json::value_t::binary:
-    case Json::value_t::discarded: out += "null"; return;
+    case Json::value_t::discarded:
+      out += "null";
+      return;
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,12 @@ std::string python_json_dumps(const Json& value);
 
 // A JSON string literal as json.dumps writes it (ensure_ascii, \uXXXX escapes).
 void append_python_json_string(std::string& out, std::string_view utf8);
+
+// json.loads(payload.decode('utf-8')): accepts NaN, Infinity and -Infinity, numbers that
+// overflow to +-inf or underflow to 0, and lone surrogate escapes (kept as three-byte
+// sequences); a repeated key keeps its first position and its last value. nullopt where
+// Python raises: invalid UTF-8, a BOM, bad JSON, or containers nested deeper than
+// `max_depth` (RecursionError). Integers wider than 64 bits become the nearest double.
+std::optional<Json> python_json_loads(std::string_view payload, int max_depth);
 
 }  // namespace lampi::model

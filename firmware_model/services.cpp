@@ -21,9 +21,15 @@ void lamp_service_on_set_config(Step& s, const std::string& payload) {
   auto r = apply_set_config(s.lamp.state, payload, s.cfg.mode, s.cfg.max_json_depth);
   auto why = static_cast<std::uint8_t>(r.why);
   switch (r.outcome) {
-    case SetConfigOutcome::applied: lamp_service_publish_state(s); return;
-    case SetConfigOutcome::ignored: s.observe(ObservationKind::set_config_ignored, why); return;
-    case SetConfigOutcome::rejected: s.observe(ObservationKind::set_config_rejected, why); return;
+    case SetConfigOutcome::applied:
+      lamp_service_publish_state(s);
+      return;
+    case SetConfigOutcome::ignored:
+      s.observe(ObservationKind::set_config_ignored, why);
+      return;
+    case SetConfigOutcome::rejected:
+      s.observe(ObservationKind::set_config_rejected, why);
+      return;
     case SetConfigOutcome::crashed:
       // An uncaught exception: the process dies, Mosquitto publishes its will, and
       // supervisor starts it again.
@@ -39,9 +45,12 @@ void ui_take_changed(Step& s, const std::string& payload) {
   auto& ui = s.lamp.ui;
   // Its own echoes are ignored, except the first after start-up that syncs the sliders.
   if (ui.synced && std::string_view(payload).ends_with(kUiClientSuffix)) return;
-  Json v = Json::parse(payload, nullptr, false);
-  if (!v.is_object()) return;
-  auto number = [](const Json& j, double fallback) { return j.is_number() ? j.get<double>() : fallback; };
+  auto parsed = python_json_loads(payload, s.cfg.max_json_depth);
+  if (!parsed || !parsed->is_object()) return;
+  const Json& v = *parsed;
+  auto number = [](const Json& j, double fallback) {
+    return j.is_number() ? j.get<double>() : fallback;
+  };
   if (auto c = v.find("color"); c != v.end() && c->is_object()) {
     ui.hue = number(c->value("h", Json{}), ui.hue);
     ui.saturation = number(c->value("s", Json{}), ui.saturation);
@@ -54,8 +63,9 @@ void ui_take_changed(Step& s, const std::string& payload) {
 
 void ui_take_associated(Step& s, const std::string& payload) {
   auto& ui = s.lamp.ui;
-  Json v = Json::parse(payload, nullptr, false);
-  if (!v.is_object()) return;
+  auto parsed = python_json_loads(payload, s.cfg.max_json_depth);
+  if (!parsed || !parsed->is_object()) return;
+  const Json& v = *parsed;
   auto associated = v.find("associated");
   if (associated == v.end() || !associated->is_boolean()) return;
   if (associated->get<bool>()) {
@@ -75,9 +85,12 @@ void ui_take_associated(Step& s, const std::string& payload) {
 void on_client_connected(Step& s, LocalClient client) {
   switch (client) {
     case LocalClient::lamp_service:
+      // on_connect publishes "1", subscribes and publishes its state in one go; what the
+      // subscription brings (a retained set_config) reaches the Python callback only
+      // after on_connect has returned, so it is handled after the state is out.
       publish_local(s, client, Topic::state_lamp_service, 2, true, "1");
-      subscribe_local(s, client);
       lamp_service_publish_state(s);
+      subscribe_local(s, client);
       return;
     case LocalClient::lamp_ui:
       publish_local(s, client, Topic::state_lamp_ui, 2, true, "1");
@@ -88,7 +101,8 @@ void on_client_connected(Step& s, LocalClient client) {
       subscribe_local(s, client);
       return;
     case LocalClient::bt_central:  // no will, no state topic, no subscriptions
-    case LocalClient::bridge: return;
+    case LocalClient::bridge:
+      return;
   }
 }
 
@@ -99,13 +113,19 @@ void on_local_message(Step& s, LocalClient to, Topic topic, std::uint8_t qos, bo
       if (topic == Topic::set_config) lamp_service_on_set_config(s, payload);
       return;
     case LocalClient::lamp_ui:
-      if (topic == Topic::changed) ui_take_changed(s, payload);
-      else if (topic == Topic::associated) ui_take_associated(s, payload);
-      else if (topic == Topic::bridge_state) s.lamp.ui.bridged = payload == "1";
+      if (topic == Topic::changed)
+        ui_take_changed(s, payload);
+      else if (topic == Topic::associated)
+        ui_take_associated(s, payload);
+      else if (topic == Topic::bridge_state)
+        s.lamp.ui.bridged = payload == "1";
       return;
     case LocalClient::bt_peripheral:  // updates its GATT values for the phone: nothing on MQTT
-    case LocalClient::bt_central: return;
-    case LocalClient::bridge: bridge_forward(s, topic, qos, retain, payload); return;
+    case LocalClient::bt_central:
+      return;
+    case LocalClient::bridge:
+      bridge_forward(s, topic, qos, retain, payload);
+      return;
   }
 }
 
@@ -134,7 +154,8 @@ void rssi_poll(Step& s) {
   if (!bt.phone_connected) return;
   s.set_timer(TimerSlot::rssi_poll, s.now + std::chrono::seconds(1));
   int step = s.cfg.sessions.rssi_step_dbm;
-  int next = bt.rssi + static_cast<int>(s.lamp.rng.between(std::int64_t{-step}, std::int64_t{step}));
+  int next =
+      bt.rssi + static_cast<int>(s.lamp.rng.between(std::int64_t{-step}, std::int64_t{step}));
   bt.rssi = static_cast<std::int8_t>(std::clamp(next, -100, -30));
   if (std::abs(bt.rssi - bt.last_reported_rssi) <= 2) return;
   bt.last_reported_rssi = bt.rssi;

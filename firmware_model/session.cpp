@@ -10,19 +10,28 @@ namespace {
 
 double slider_value(const LampUiState& ui, Slider slider) {
   switch (slider) {
-    case Slider::hue: return ui.hue;
-    case Slider::saturation: return ui.saturation;
-    case Slider::brightness: return ui.brightness;
+    case Slider::hue:
+      return ui.hue;
+    case Slider::saturation:
+      return ui.saturation;
+    case Slider::brightness:
+      return ui.brightness;
   }
   return ui.hue;
 }
 
-Duration frame_period(const SessionConfig& c) { return seconds_to_duration(1.0 / c.frame_rate_hz); }
+Duration frame_period(const SessionConfig& c) {
+  return seconds_to_duration(1.0 / c.frame_rate_hz);
+}
 
 // A finger accelerates and decelerates: an ease-in-out curve between the end points.
-double smoothstep(double x) { return x * x * (3.0 - 2.0 * x); }
+double smoothstep(double x) {
+  return x * x * (3.0 - 2.0 * x);
+}
 
-void wait(Step& s, DurationRange think) { s.set_timer(TimerSlot::session, s.now + s.sample(think)); }
+void wait(Step& s, DurationRange think) {
+  s.set_timer(TimerSlot::session, s.now + s.sample(think));
+}
 
 void start_drag(Step& s, int frames) {
   auto& session = s.lamp.session;
@@ -90,10 +99,16 @@ void phone_tick(Step& s) {
     wait(s, cfg.phone_idle);
     return;
   }
-  auto byte = [&] { return static_cast<std::uint8_t>(lamp.rng.between(std::int64_t{0}, std::int64_t{255})); };
+  auto byte = [&] {
+    return static_cast<std::uint8_t>(lamp.rng.between(std::int64_t{0}, std::int64_t{255}));
+  };
   switch (lamp.rng.between(std::int64_t{0}, std::int64_t{2})) {
-    case 0: ble_write_brightness(lamp, s.cfg, s.now, byte(), s.fx); break;
-    case 1: ble_write_on(lamp, s.cfg, s.now, !is_on(lamp.state.on), s.fx); break;
+    case 0:
+      ble_write_brightness(lamp, s.cfg, s.now, byte(), s.fx);
+      break;
+    case 1:
+      ble_write_on(lamp, s.cfg, s.now, !is_on(lamp.state.on), s.fx);
+      break;
     default: {
       auto h = byte();
       ble_write_color(lamp, s.cfg, s.now, h, byte(), s.fx);
@@ -109,9 +124,14 @@ void session_begin(Step& s) {
   session = SessionState{};
   const auto& cfg = s.cfg.sessions;
   switch (s.lamp.profile) {
-    case Profile::idle: return;
-    case Profile::seed_worst_case: wait(s, cfg.worst_case_think); return;
-    case Profile::touch_drag: wait(s, cfg.think_time); return;
+    case Profile::idle:
+      return;
+    case Profile::seed_worst_case:
+      wait(s, cfg.worst_case_think);
+      return;
+    case Profile::touch_drag:
+      wait(s, cfg.think_time);
+      return;
     case Profile::bluetooth:
       session.phase = SessionPhase::phone_away;
       wait(s, cfg.phone_idle);
@@ -121,10 +141,15 @@ void session_begin(Step& s) {
 
 void session_tick(Step& s) {
   switch (s.lamp.profile) {
-    case Profile::idle: return;
+    case Profile::idle:
+      return;
     case Profile::seed_worst_case:
-    case Profile::touch_drag: touch_tick(s); return;
-    case Profile::bluetooth: phone_tick(s); return;
+    case Profile::touch_drag:
+      touch_tick(s);
+      return;
+    case Profile::bluetooth:
+      phone_tick(s);
+      return;
   }
 }
 

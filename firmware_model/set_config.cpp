@@ -11,9 +11,13 @@ namespace {
 
 using Outcome = SetConfigOutcome;
 
-SetConfigResult result(Outcome o, InvalidClass why) { return {o, why}; }
+SetConfigResult result(Outcome o, InvalidClass why) {
+  return {o, why};
+}
 
-bool is_number(const Json& v) { return v.is_number(); }
+bool is_number(const Json& v) {
+  return v.is_number();
+}
 
 // Python's `v < 0.0 or v > 1.0` for int, float and bool; nullopt means in range.
 bool in_unit_range(const Json& v) {
@@ -32,7 +36,8 @@ StoredNumber store_number(const Json& v, bool as_float) {
             as_float ? NumberRepr::floating : NumberRepr::integer};
   }
   double r = python_round2(v.get<double>());
-  if (r != r) r = 0.0;  // NaN cannot be stored as hundredths; strict mode never lets it in
+  // NaN passes Python's range check and round(); strict mode never lets it in.
+  if (r != r) return {0, NumberRepr::nan};
   StoredNumber n{static_cast<std::uint8_t>(r * 100.0 + 0.5), NumberRepr::floating};
   if (r == 0.0 && std::signbit(r) && !as_float) n.repr = NumberRepr::negative_zero;
   return n;
@@ -58,12 +63,7 @@ std::optional<OnRepr> faithful_on(const Json& v) {
 
 std::optional<Json> parse(std::string_view payload, int max_depth, InvalidClass& why) {
   why = InvalidClass::not_json;
-  // Python's json.loads refuses a BOM; nlohmann would skip it.
-  if (payload.starts_with("\xEF\xBB\xBF")) return std::nullopt;
-  if (json_nesting_depth(payload, max_depth + 1) > max_depth) return std::nullopt;
-  Json v = Json::parse(payload.begin(), payload.end(), nullptr, false);
-  if (v.is_discarded()) return std::nullopt;
-  return v;
+  return python_json_loads(payload, max_depth);
 }
 
 // `'client' in v` for a JSON value that is not an object: containers and strings answer,
@@ -98,20 +98,21 @@ SetConfigResult apply_faithful(LampState& state, const Json& v) {
   }
   if (auto color = v.find("color"); color != v.end()) {
     if (!color->is_object()) return result(Outcome::crashed, InvalidClass::wrong_type);
-    auto h = color->find("h");
-    auto s = color->find("s");
-    if (h == color->end() || s == color->end())
-      return result(Outcome::crashed, InvalidClass::color_incomplete);
-    for (auto it : {h, s}) {
+    // `for ch in ['h', 's']: if new_color[ch] < 0 ...`: h is looked up and range-checked
+    // before s is even looked up, so {"h": 2} is refused, not a KeyError.
+    for (const char* ch : {"h", "s"}) {
+      auto it = color->find(ch);
+      if (it == color->end()) return result(Outcome::crashed, InvalidClass::color_incomplete);
       if (!is_number(*it) && !it->is_boolean())
         return result(Outcome::crashed, InvalidClass::wrong_type);
       if (!in_unit_range(*it)) return result(Outcome::rejected, InvalidClass::out_of_range);
     }
-    state.hue = store_number(*h, false);
-    state.saturation = store_number(*s, false);
+    state.hue = store_number(color->at("h"), false);
+    state.saturation = store_number(color->at("s"), false);
   }
   if (auto b = v.find("brightness"); b != v.end()) {
-    if (!is_number(*b) && !b->is_boolean()) return result(Outcome::crashed, InvalidClass::wrong_type);
+    if (!is_number(*b) && !b->is_boolean())
+      return result(Outcome::crashed, InvalidClass::wrong_type);
     if (!in_unit_range(*b)) return result(Outcome::rejected, InvalidClass::out_of_range);
     state.brightness = store_number(*b, false);
   }
@@ -164,16 +165,21 @@ int json_nesting_depth(std::string_view text, int limit) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       if (++depth > deepest) deepest = depth;
       if (deepest >= limit) return deepest;
-    } else if (c == ']' || c == '}') --depth;
+    } else if (c == ']' || c == '}')
+      --depth;
   }
   return deepest;
 }

@@ -41,7 +41,8 @@ void drop_local(Step& s, LocalClient client, bool fire_will);
 void on_client_connected(Step& s, LocalClient client);
 void on_local_message(Step& s, LocalClient to, Topic topic, std::uint8_t qos, bool retain,
                       const std::string& payload);
-void bridge_forward(Step& s, Topic topic, std::uint8_t qos, bool retain, const std::string& payload);
+void bridge_forward(Step& s, Topic topic, std::uint8_t qos, bool retain,
+                    const std::string& payload);
 void bridge_connect(Step& s);
 void ui_property_changed(Step& s);
 void ui_publish_state(Step& s);

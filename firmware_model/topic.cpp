@@ -65,7 +65,8 @@ bool topic_matches(std::string_view filter, std::string_view topic) {
   while (true) {
     auto f_end = filter.find('/', f);
     auto t_end = topic.find('/', t);
-    std::string_view f_level = filter.substr(f, f_end == std::string_view::npos ? f_end : f_end - f);
+    std::string_view f_level =
+        filter.substr(f, f_end == std::string_view::npos ? f_end : f_end - f);
     if (f_level == "#") return true;
     if (t > topic.size()) return false;  // topic ran out of levels
     std::string_view t_level = topic.substr(t, t_end == std::string_view::npos ? t_end : t_end - t);

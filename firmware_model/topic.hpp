@@ -25,7 +25,9 @@ enum class Topic : std::uint8_t {
 };
 inline constexpr std::size_t kTopicCount = 8;
 
-constexpr std::size_t index_of(Topic t) { return static_cast<std::size_t>(t); }
+constexpr std::size_t index_of(Topic t) {
+  return static_cast<std::size_t>(t);
+}
 
 // The topic on the lamp's own broker, e.g. "lamp/changed".
 std::string local_topic(Topic t, DeviceId id);

@@ -167,6 +167,7 @@ TEST_CASE("RSSI is polled every second and sent only when it moved more than 2 d
     int last = 0;  // the Python client's starting value
     for (int second = 1; second <= 60; ++second) {
       h.run_until(connected_at + std::chrono::seconds(second));
+      CHECK(next_deadline(h.lamp) == connected_at + std::chrono::seconds(second + 1));
       const int rssi = h.lamp.bt.rssi;
       CHECK(rssi <= -30);
       CHECK(rssi >= -100);
