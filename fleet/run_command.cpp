@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 
@@ -159,6 +160,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     RunSummary summary = summarize(engine, elapsed(), meter.bridged_peak());
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
+    std::fflush(stdout);  // the table before the lines on stderr that follow it
     if (saturated_seconds > 0)
       fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds,
                  timeline.size());
