@@ -278,8 +278,8 @@ void Shard::on_link_connected(BridgeLink& link) {
   schedule(slot);
 }
 
-void Shard::on_link_refused(BridgeLink&, int) {
-  refused_pending_ = true;
+void Shard::on_link_refused(BridgeLink& link, int) {
+  lamps_[link.lamp_slot()].refused = true;
 }
 
 void Shard::on_link_lost(BridgeLink& link, int reason) {
@@ -289,11 +289,11 @@ void Shard::on_link_lost(BridgeLink& link, int reason) {
     tls_sockets_.erase(slot.tls_fd);
     slot.tls_fd = -1;
   }
-  DisconnectReason why = refused_pending_               ? DisconnectReason::refused
+  DisconnectReason why = slot.refused                   ? DisconnectReason::refused
                          : !slot.lamp.powered           ? DisconnectReason::power_off
                          : reason == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
                                                         : DisconnectReason::lost;
-  refused_pending_ = false;
+  slot.refused = false;
   bump(stats_.disconnects[static_cast<std::size_t>(why)]);
   if (!slot.lamp.powered || stopping_) {
     set_phase(slot, LampPhase::stopped);

@@ -69,6 +69,7 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
     LampPhase phase = LampPhase::off;
     int tls_fd = -1;  // the socket the TLS handshake will ask about
     bool holds_connect_slot = false;
+    bool refused = false;  // CONNACK said no; the disconnect that follows is "refused"
     bool ever_connected = false;
   };
   struct Deadline {
@@ -120,7 +121,6 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
   bool stopping_ = false;
   bool in_wake_ = false;  // on_wake re-arms once at its end
   model::VirtualTime stop_deadline_ = model::kNever;
-  bool refused_pending_ = false;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };

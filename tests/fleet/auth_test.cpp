@@ -38,8 +38,13 @@ struct PasswordBroker {
   ~PasswordBroker() { fs::remove_all(dir); }
 };
 
-std::uint64_t connects_with(const fleet::MosquittoProcess& broker, const std::string& user,
-                            const std::string& password) {
+struct Outcome {
+  std::uint64_t connects = 0;
+  std::uint64_t refused = 0;
+};
+
+Outcome connects_with(const fleet::MosquittoProcess& broker, const std::string& user,
+                      const std::string& password) {
   fleet::FleetConfig c;
   c.lamps = 3;
   c.broker = fleet::BrokerTarget{false, broker.address(), broker.port()};
@@ -58,13 +63,19 @@ std::uint64_t connects_with(const fleet::MosquittoProcess& broker, const std::st
   }
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
-  return fleet::read(engine.shards()[0]->stats().connects);
+  const auto& st = engine.shards()[0]->stats();
+  return {fleet::read(st.connects),
+          fleet::read(st.disconnects[static_cast<std::size_t>(fleet::DisconnectReason::refused)])};
 }
 
 }  // namespace
 
 TEST_CASE("username and password: accepted when right, refused when wrong") {
   PasswordBroker b;
-  CHECK(connects_with(b.broker, "lamp", "s3cret") == 3);
-  CHECK(connects_with(b.broker, "lamp", "wrong") == 0);
+  auto right = connects_with(b.broker, "lamp", "s3cret");
+  CHECK(right.connects == 3);
+  CHECK(right.refused == 0);
+  auto wrong = connects_with(b.broker, "lamp", "wrong");
+  CHECK(wrong.connects == 0);
+  CHECK(wrong.refused >= 3);  // counted by reason: the CONNACK said no
 }
