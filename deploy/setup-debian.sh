@@ -8,7 +8,7 @@ packages=(
   libmosquitto-dev mosquitto mosquitto-clients
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev prometheus-cpp-dev
-  doctest-dev libcli11-dev libssl-dev
+  doctest-dev libcli11-dev libssl-dev openssl
   prometheus python3
 )
 
