@@ -28,6 +28,10 @@ const char* invalid_class_name(model::InvalidClass c);
 // table name of a topic's traffic; never a per-lamp value.
 std::string topic_pattern(model::Topic t);
 
+// A generator whose own scheduling (or event loop) slips by more than this is measuring
+// itself, not the broker: the progress line, the gauge and the summary all judge by it.
+inline constexpr double kGeneratorLagLimitMs = 100.0;
+
 using Counter = std::atomic<std::uint64_t>;
 
 inline void bump(Counter& c, std::uint64_t n = 1) {

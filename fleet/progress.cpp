@@ -52,8 +52,7 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
 }
 
 bool generator_saturated(const ProgressSample& s) {
-  constexpr double kLimitMs = 100.0;
-  return s.schedule_lag_p99_ms > kLimitMs || s.loop_lag_max_ms > kLimitMs;
+  return s.schedule_lag_p99_ms > kGeneratorLagLimitMs || s.loop_lag_max_ms > kGeneratorLagLimitMs;
 }
 
 namespace {

@@ -43,10 +43,9 @@ bool wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
   return sigtimedwait(&set, nullptr, &ts) > 0;
 }
 
-std::optional<MosquittoProcess> start_local_broker(const FleetConfig& config) {
+MosquittoProcess start_local_broker() {
   MosquittoOptions opts;
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
-  (void)config;
   return MosquittoProcess::start(opts);
 }
 
@@ -92,7 +91,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
 
   std::optional<MosquittoProcess> local_broker;
   if (!config.broker) {
-    local_broker = start_local_broker(config);
+    local_broker = start_local_broker();
     config.broker = BrokerTarget{false, local_broker->address(), local_broker->port()};
     fmt::print(stderr, "Started a local mosquitto on {}:{} (log: {}); it stops with the run.\n",
                local_broker->address(), local_broker->port(), local_broker->log_path().string());

@@ -12,9 +12,6 @@ double ms(std::int64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
-// A generator whose own scheduling slips by this much is measuring itself.
-constexpr double kGeneratorLagLimitMs = 100.0;
-
 void fill_latency(TopicRow& row, const LatencyHistogram& h) {
   row.has_latency = h.count() > 0;
   row.median_ms = ms(h.percentile(0.50));

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "fleet/mosquitto_process.hpp"
+#include "tests/support/read_text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -47,9 +48,8 @@ struct TempDir {
 };
 
 bool broker_saw_a_client(const lampi::fleet::MosquittoProcess& broker) {
-  std::ifstream log(broker.log_path());
-  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  return text.find("New client connected") != std::string::npos;
+  return lampi::testing::read_text(broker.log_path()).find("New client connected") !=
+         std::string::npos;
 }
 
 }  // namespace
@@ -159,10 +159,7 @@ TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
     return run_cli(fmt::format("run -c {} --duration 4s --summary-json {} --report {}/report.html",
                                path, summary, dir.path.string()));
   };
-  auto read_summary = [&] {
-    std::ifstream in(summary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
+  auto read_summary = [&] { return lampi::testing::read_text(summary); };
 
   auto ok = run_with("{min_bridged_ratio: 0.9, max_failure_ratio: 0.5}");
   CAPTURE(ok.output);

@@ -12,6 +12,7 @@
 #include "fleet/fleet_engine.hpp"
 #include "fleet/mosquitto_process.hpp"
 #include "tests/support/mqtt_observer.hpp"
+#include "tests/support/read_text.hpp"
 
 using namespace lampi;
 using namespace std::chrono_literals;
@@ -158,9 +159,8 @@ TEST_CASE("2,000 lamps bridge through the engine with the exact power-on sequenc
   }
 
   // The broker saw the bridges' client ids.
-  std::ifstream log(broker.log_path());
-  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  CHECK(text.find(" as " + id_of(1999) + "_broker") != std::string::npos);
+  CHECK(testing::read_text(broker.log_path()).find(" as " + id_of(1999) + "_broker") !=
+        std::string::npos);
 
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
@@ -303,8 +303,7 @@ TEST_CASE("power-loss stop: the broker publishes every lamp's will within 1.5 x 
 
 namespace {
 std::string broker_log(const fleet::MosquittoProcess& broker) {
-  std::ifstream log(broker.log_path());
-  return {std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
+  return testing::read_text(broker.log_path());
 }
 
 // Runs a small idle fleet until every lamp is bridged, then stops it.

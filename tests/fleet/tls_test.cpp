@@ -15,6 +15,7 @@
 #include "fleet/mosquitto_process.hpp"
 #include "fleet/tls_context.hpp"
 #include "tests/support/mqtt_observer.hpp"
+#include "tests/support/read_text.hpp"
 
 using namespace lampi;
 using namespace std::chrono_literals;
@@ -135,8 +136,7 @@ TEST_CASE("TLS: every lamp presents its own certificate through one shared conte
   engine.join();
 
   // The broker took each lamp's CN as its username.
-  std::ifstream log(broker.log_path());
-  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  std::string text = testing::read_text(broker.log_path());
   for (std::size_t i = 0; i < TlsFixture::kLamps; ++i) {
     auto id = model::device_id_at(model::kDefaultDeviceIdBase, i).str();
     CHECK(text.find("as " + id + "_broker") != std::string::npos);
