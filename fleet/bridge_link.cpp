@@ -17,7 +17,7 @@ constexpr int kMaxReadsPerWake = 64;
 }  // namespace
 
 BridgeLink::BridgeLink(asio::io_context& io, LinkEvents& events, std::uint32_t lamp_slot)
-    : io_(io), events_(events), socket_(io), lamp_slot_(lamp_slot) {}
+    : events_(events), socket_(io), lamp_slot_(lamp_slot) {}
 
 BridgeLink::~BridgeLink() {
   release_socket();

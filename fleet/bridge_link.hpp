@@ -83,7 +83,6 @@ class BridgeLink {
   void flush();
   void pump_reads();
 
-  boost::asio::io_context& io_;
   LinkEvents& events_;
   mosquitto* mosq_ = nullptr;
   boost::asio::posix::stream_descriptor socket_;

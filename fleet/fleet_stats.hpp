@@ -82,11 +82,10 @@ struct FleetStats {
   Counter bridge_dropped{0};
   std::atomic<std::int64_t> bridge_queue_depth{0};
   std::atomic<std::int64_t> inflight{0};
-  std::atomic<std::int64_t> max_schedule_lag_us{0};  // this second's worst lag
-  std::atomic<std::int64_t> loop_lag_us{0};          // last measured event-loop lag
-  std::atomic<std::int64_t> worker_cpu_us{0};        // the shard thread's CPU time
-  BucketHistogram command_round_trip;                // cloud set_config -> lamp/changed PUBACK
-  BucketHistogram bridge_up;                         // connect requested -> CONNACK
+  std::atomic<std::int64_t> loop_lag_us{0};    // last measured event-loop lag
+  std::atomic<std::int64_t> worker_cpu_us{0};  // the shard thread's CPU time
+  BucketHistogram command_round_trip;          // cloud set_config -> lamp/changed PUBACK
+  BucketHistogram bridge_up;                   // connect requested -> CONNACK
   BucketHistogram schedule_lag_exported;
 
   // Owned by the shard thread: totals over the whole run.

@@ -126,8 +126,6 @@ void Shard::service(LampSlot& slot, VirtualTime t) {
   stats_.schedule_lag.record(lag);
   stats_.schedule_lag_exported.record(lag);
   interval_.schedule_lag.record(lag);
-  if (lag > stats_.max_schedule_lag_us.load(std::memory_order_relaxed))
-    stats_.max_schedule_lag_us.store(lag, std::memory_order_relaxed);
   fx_.clear();
   model::advance(slot.lamp, ctx_.config->model, t, fx_);
   execute(slot, t);
@@ -367,7 +365,6 @@ void Shard::on_second() {
   }
   stats_.bridge_queue_depth.store(queued, std::memory_order_relaxed);
   stats_.publish_interval(interval_);
-  stats_.max_schedule_lag_us.store(0, std::memory_order_relaxed);
   second_due_ += kSecond;
   second_timer_.expires_at(second_due_);
   second_timer_.async_wait([this](const boost::system::error_code& ec) {
