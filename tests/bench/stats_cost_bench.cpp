@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "fleet_stats.hpp"
+#include "fleet/stats/fleet_stats.hpp"
 
 using namespace lampi::fleet;
 

@@ -1,0 +1,126 @@
+// lampi-fleet: thousands of emulated LAMPI lamps, each holding the one bridged MQTT
+// connection a real lamp holds.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <optional>
+
+#include "fleet/config/config_loader.hpp"
+#include "fleet/app/run_command.hpp"
+
+using namespace lampi::fleet;
+
+namespace {
+
+struct Overrides {
+  std::optional<std::size_t> lamps;
+  std::optional<std::string> broker;
+  std::optional<std::string> duration;
+  std::optional<double> hatch_rate;
+  std::optional<std::string> profile;
+  std::optional<unsigned> threads;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::string> metrics_listen;
+  std::optional<std::string> summary_json;
+  std::optional<std::string> report;
+  bool power_loss = false;
+};
+
+// A command-line value is checked as its YAML twin would be, but named by its flag.
+template <typename F>
+auto flag_value(const char* flag, F&& parse) {
+  try {
+    return parse();
+  } catch (const ConfigError& e) {
+    throw e.with_context("command line", flag);
+  }
+}
+
+FleetConfig build_config(const std::string& path, const Overrides& o) {
+  FleetConfig c = path.empty() ? FleetConfig{} : load_config(path);
+  if (o.lamps) c.lamps = *o.lamps;
+  if (o.broker) c.broker = flag_value("--broker", [&] { return parse_broker_url(*o.broker); });
+  if (o.duration)
+    c.duration = flag_value("--duration", [&] { return parse_duration(*o.duration); });
+  if (o.hatch_rate) c.hatch_rate = *o.hatch_rate;
+  if (o.profile)
+    c.profiles = flag_value("--profile", [&] { return parse_profile_mix(*o.profile); });
+  if (o.threads) c.threads = *o.threads;
+  if (o.seed) c.seed = *o.seed;
+  if (o.metrics_listen) c.metrics_listen = *o.metrics_listen;
+  if (o.summary_json) c.summary_json = *o.summary_json;
+  if (o.report) c.report_html = *o.report;
+  if (o.power_loss) c.stop_mode = StopMode::power_loss;
+  validate(c);
+  return c;
+}
+
+void add_overrides(CLI::App& cmd, Overrides& o) {
+  cmd.add_option("-n,--lamps", o.lamps, "Number of lamps to emulate");
+  cmd.add_option(
+      "-b,--broker", o.broker,
+      "Cloud broker, mqtt://host:port or mqtts://host:port (default: start a local mosquitto)");
+  cmd.add_option("-d,--duration", o.duration,
+                 "How long to run, e.g. 30s, 10m, 8h (default: until Ctrl-C)");
+  cmd.add_option("--hatch-rate", o.hatch_rate, "Lamps powered on per second (default 100)");
+  cmd.add_option("-p,--profile", o.profile,
+                 "Workload: idle, seed-worst-case, touch-drag, bluetooth, or a mix like "
+                 "touch-drag:80,idle:20");
+  cmd.add_option("-t,--threads", o.threads,
+                 "Worker threads, one event loop each (default: one per core)");
+  cmd.add_option("--seed", o.seed,
+                 "Seed for every lamp's sessions; the same seed replays the same run");
+  cmd.add_option("--metrics-listen", o.metrics_listen,
+                 "Prometheus endpoint HOST:PORT (\"\" disables)");
+  cmd.add_option("--summary-json", o.summary_json,
+                 "Also write the end-of-run summary as JSON here");
+  cmd.add_option("--report", o.report, "Write the HTML run report here");
+  cmd.add_flag("--power-loss", o.power_loss,
+               "Stop as if the power failed: drop every connection so the broker fires the wills");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "lampi-fleet: emulate a fleet of LAMPI smart lamps against your MQTT broker.\n"
+      "Each lamp runs a faithful firmware model (lamp_service, lamp_ui, Bluetooth, local\n"
+      "broker) and holds the one bridged connection a real lamp holds."};
+  app.require_subcommand(1);
+
+  std::string run_config, validate_config;
+  Overrides run_overrides;
+  auto* run = app.add_subcommand("run", "Power on N lamps against a broker and drive them");
+  run->add_option("-c,--config", run_config, "YAML config (see config/ and docs/config.md)")
+      ->check(CLI::ExistingFile);
+  add_overrides(*run, run_overrides);
+
+  Overrides validate_overrides;
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check a config (and overrides) without connecting");
+  validate_cmd->add_option("-c,--config", validate_config, "YAML config")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_overrides(*validate_cmd, validate_overrides);
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*validate_cmd) {
+      FleetConfig c = build_config(validate_config, validate_overrides);
+      check_files(c);
+      fmt::print("{}: OK ({} lamps)\n", validate_config, c.lamps);
+      return 0;
+    }
+    FleetConfig c = build_config(run_config, run_overrides);
+    check_files(c);
+    return run_fleet(c, RunOptions{isatty(STDERR_FILENO) == 1});
+  } catch (const ConfigError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  }
+}

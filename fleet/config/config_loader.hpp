@@ -1,0 +1,98 @@
+// Reads a fleet's YAML config into FleetConfig and checks it; also the value parsers the
+// command line reuses for its overrides. Every error names where it came from, the key,
+// what was wrong and what is accepted: users fix configs from the message alone.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware_model/device_id.hpp"
+#include "firmware_model/model_config.hpp"
+#include "fleet/config/fleet_config.hpp"
+
+namespace lampi::fleet {
+
+// what() is "<source>: <key>: <problem> (line L, column C)", leaving out the parts that
+// are unknown. The value parsers below throw it with only a problem; callers that know
+// the key rethrow with_context(), so the command line can say "--duration" instead.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::string problem);
+  ConfigError(std::string source, std::string key, std::string problem, int line = 0,
+              int column = 0);
+
+  const std::string& source() const noexcept { return source_; }
+  const std::string& key() const noexcept { return key_; }
+  const std::string& problem() const noexcept { return problem_; }
+  int line() const noexcept { return line_; }  // 1-based; 0 when not from a file
+
+  // The same problem, reported against another source and key.
+  ConfigError with_context(std::string source, std::string key, int line = 0, int column = 0) const;
+
+ private:
+  std::string source_;
+  std::string key_;
+  std::string problem_;
+  int line_ = 0;
+  int column_ = 0;
+};
+
+// ---- Whole configs ----
+
+// source_name only labels errors (usually the file name). Runs validate() too.
+FleetConfig parse_config(std::string_view yaml_text, std::string_view source_name);
+// parse_config() of the file's text; an unreadable file is a ConfigError too.
+FleetConfig load_config(const std::filesystem::path& path);
+
+// Range and cross-field checks, worded with the YAML key names. Rerun it after applying
+// command-line overrides. Touches no files: see check_files().
+void validate(const FleetConfig& config);
+
+// The files a run reads or writes must be there before an hours-long run starts, not at
+// its end: the TLS CA and every lamp's certificate and key, and the report directories.
+// Separate from validate() so that configs can be checked on machines without them.
+void check_files(const FleetConfig& config);
+
+// ---- Values, shared with the command line ----
+
+// "500ms", "5s", "10m", "1h30m", "2.5s", "250us"; a bare number is seconds. Never negative.
+std::chrono::duration<double> parse_duration(std::string_view text);
+// The shortest of the forms above that reads back as the same value, e.g. "1h30m", "0.5s".
+std::string format_duration(std::chrono::duration<double> d);
+
+// mqtt://host[:port] or mqtts://host[:port]; ports default to 1883 and 8883; IPv6 in
+// brackets, e.g. mqtt://[::1]:1883. Host is a numeric address or a DNS name.
+BrokerTarget parse_broker_url(std::string_view url);
+std::string format_broker_url(const BrokerTarget& target);
+
+// Entries are IPv4 addresses or inclusive ranges "127.0.0.2-127.0.0.9" (at most 65536
+// addresses each); the result lists every address in order.
+std::vector<std::string> expand_source_addresses(const std::vector<std::string>& entries);
+
+// "idle", "seed-worst-case", "touch-drag", "bluetooth".
+model::Profile parse_profile(std::string_view name);
+std::string_view profile_name(model::Profile profile);
+// "touch-drag", "touch-drag:80,idle:20", or "idle,touch-drag" (equal shares). Shares
+// must add up to 100.
+std::vector<ProfileShare> parse_profile_mix(std::string_view text);
+
+// Where the metrics endpoint listens: "host:port" or "[v6]:port"; port 0 picks a free one.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+HostPort parse_listen_address(std::string_view text);
+
+// A TLS path template with every "{id}" replaced by the lamp's 12-hex-digit device ID.
+std::string expand_id_template(std::string_view path_template, model::DeviceId id);
+
+// The known name nearest to a mistyped one, or "" when none is close enough to suggest.
+std::string closest_match(std::string_view typo, std::span<const std::string_view> known);
+
+}  // namespace lampi::fleet

@@ -1,0 +1,493 @@
+// Value parsers shared by the YAML loader and the command line. They throw ConfigError
+// with only a problem; the caller adds the source and the key (YAML path or --option).
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+#include "fleet/config/config_internal.hpp"
+#include "fleet/config/config_loader.hpp"
+
+namespace lampi::fleet {
+
+namespace detail {
+
+std::string in_quotes(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+
+std::string join(std::span<const std::string_view> names) {
+  std::string out;
+  for (auto name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+std::string format_number(double v) {
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%g", v);
+  return buf.data();
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::in_quotes;
+using detail::join;
+using detail::kProfileNames;
+
+// Nothing in a fleet run lasts a year: longer values are typos, and capping them keeps
+// the conversion to the model's microseconds far from overflow.
+constexpr double kMaxDurationSeconds = 365.0 * 24 * 3600;
+constexpr std::uint32_t kMaxRangeAddresses = 65536;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string compose(const std::string& source, const std::string& key, const std::string& problem,
+                    int line, int column) {
+  std::string m;
+  if (!source.empty()) m += source + ": ";
+  if (!key.empty()) m += key + ": ";
+  m += problem;
+  if (line > 0) {
+    m += " (line " + std::to_string(line);
+    if (column > 0) m += ", column " + std::to_string(column);
+    m += ")";
+  }
+  return m;
+}
+
+// A plain decimal like 2.5 or 10: no sign, exponent, hex or inf, which from_chars alone allows.
+std::optional<double> parse_plain_number(std::string_view s) {
+  if (s.empty() || s == ".") return std::nullopt;
+  if (!std::all_of(s.begin(), s.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
+    return std::nullopt;
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::uint32_t> parse_ipv4(std::string_view s) {
+  std::uint32_t value = 0;
+  for (int part = 0; part < 4; ++part) {
+    auto dot = s.find('.');
+    if ((part < 3) != (dot != std::string_view::npos)) return std::nullopt;
+    auto octet = s.substr(0, dot);
+    // A leading zero reads as octal to inet_aton: refuse rather than guess.
+    if (octet.empty() || octet.size() > 3 || (octet.size() > 1 && octet[0] == '0'))
+      return std::nullopt;
+    unsigned n = 0;
+    auto [end, ec] = std::from_chars(octet.data(), octet.data() + octet.size(), n);
+    if (ec != std::errc{} || end != octet.data() + octet.size() || n > 255) return std::nullopt;
+    value = (value << 8) | n;
+    if (dot != std::string_view::npos) s.remove_prefix(dot + 1);
+  }
+  return value;
+}
+
+std::string format_ipv4(std::uint32_t a) {
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+         std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
+}
+
+bool is_ipv6(std::string_view s) {
+  std::array<unsigned char, 16> buf{};
+  return inet_pton(AF_INET6, std::string(s).c_str(), buf.data()) == 1;
+}
+
+bool is_dns_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t label = 0;
+  char prev = '.';
+  for (char c : s) {
+    if (c == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
+      if (label == 0 && c == '-') return false;
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+    prev = c;
+  }
+  return prev != '-';
+}
+
+bool looks_numeric(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view s, bool allow_zero) {
+  unsigned n = 0;
+  if (s.empty() || s.size() > 5) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || end != s.data() + s.size() || n > 65535 || (n == 0 && !allow_zero))
+    return std::nullopt;
+  return static_cast<std::uint16_t>(n);
+}
+
+std::string profile_problem(std::string_view name, bool name_in_key) {
+  std::string p = name_in_key ? "unknown profile" : "unknown profile " + in_quotes(name);
+  p += "; expected one of " + join(kProfileNames);
+  if (auto near = closest_match(name, kProfileNames); !near.empty())
+    p += "; did you mean " + near + "?";
+  return p;
+}
+
+// Damerau-style distance with case and '-'/'_' ignored: the typos people make in keys.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  auto norm = [](char c) {
+    return c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = norm(a[i - 1]) == norm(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && norm(a[i - 1]) == norm(b[j - 2]) && norm(a[i - 2]) == norm(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+// ---- ConfigError ----
+
+ConfigError::ConfigError(std::string problem) : ConfigError({}, {}, std::move(problem)) {}
+
+ConfigError::ConfigError(std::string source, std::string key, std::string problem, int line,
+                         int column)
+    : std::runtime_error(compose(source, key, problem, line, column)),
+      source_(std::move(source)),
+      key_(std::move(key)),
+      problem_(std::move(problem)),
+      line_(line),
+      column_(column) {}
+
+ConfigError ConfigError::with_context(std::string source, std::string key, int line,
+                                      int column) const {
+  return ConfigError(std::move(source), std::move(key), problem_, line, column);
+}
+
+// ---- Durations ----
+
+std::chrono::duration<double> parse_duration(std::string_view text) {
+  const std::string shown = in_quotes(text);
+  const std::string expected =
+      "expected a number with a unit us, ms, s, m or h (e.g. 500ms, 2.5s, 10m, 1h30m), or a "
+      "bare number of seconds";
+  auto s = trim(text);
+  if (s.empty()) throw ConfigError("empty duration; " + expected);
+  if (s.front() == '-')
+    throw ConfigError("duration " + shown + " is negative; durations are at least 0");
+  if (s.front() == '+') s.remove_prefix(1);
+  if (auto bare = parse_plain_number(s)) {
+    if (*bare > kMaxDurationSeconds)
+      throw ConfigError("duration " + shown + " is longer than a year");
+    return std::chrono::duration<double>(*bare);
+  }
+
+  struct Unit {
+    std::string_view name;
+    double seconds;
+  };
+  static constexpr std::array<Unit, 5> kUnits{
+      {{"h", 3600.0}, {"m", 60.0}, {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}}};
+  double total = 0;
+  std::size_t last_unit = 0;  // index + 1 of the previous component's unit
+  while (!s.empty()) {
+    std::size_t n = 0;
+    while (n < s.size() && (std::isdigit(static_cast<unsigned char>(s[n])) || s[n] == '.')) ++n;
+    auto number = parse_plain_number(s.substr(0, n));
+    if (!number) throw ConfigError(shown + " is not a duration; " + expected);
+    s = trim(s.substr(n));
+    std::size_t u = 0;
+    while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u]))) ++u;
+    auto unit_name = s.substr(0, u);
+    if (unit_name.empty())
+      throw ConfigError(shown + " is not a duration: a number without a unit; " + expected);
+    auto unit = std::find_if(kUnits.begin(), kUnits.end(),
+                             [&](const Unit& k) { return k.name == unit_name; });
+    if (unit == kUnits.end())
+      throw ConfigError(shown + " is not a duration: unknown unit " + in_quotes(unit_name) + "; " +
+                        expected);
+    auto index = static_cast<std::size_t>(unit - kUnits.begin()) + 1;
+    if (index <= last_unit)
+      throw ConfigError(shown +
+                        " is not a duration: units must go from largest to smallest, each "
+                        "once (e.g. 1h30m); " +
+                        expected);
+    last_unit = index;
+    total += *number * unit->seconds;
+    s = trim(s.substr(u));
+  }
+  if (total > kMaxDurationSeconds)
+    throw ConfigError("duration " + shown + " is longer than a year");
+  return std::chrono::duration<double>(total);
+}
+
+std::string format_duration(std::chrono::duration<double> d) {
+  auto us = std::llround(d.count() * 1e6);
+  if (us == 0) return "0s";
+  if (us % 1'000'000 == 0) {
+    auto s = us / 1'000'000;
+    std::string out;
+    if (s >= 3600) out += std::to_string(s / 3600) + "h";
+    if (s % 3600 >= 60) out += std::to_string(s % 3600 / 60) + "m";
+    if (s % 60 != 0) out += std::to_string(s % 60) + "s";
+    return out;
+  }
+  if (us < 1000) return std::to_string(us) + "us";
+  if (us < 1'000'000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.6f", static_cast<double>(us) / 1e6);
+  std::string out(buf.data());
+  while (out.back() == '0') out.pop_back();
+  return out + "s";
+}
+
+// ---- Broker URLs ----
+
+BrokerTarget parse_broker_url(std::string_view url) {
+  const std::string shown = in_quotes(url);
+  const std::string expected =
+      "expected mqtt://host[:port] or mqtts://host[:port], e.g. mqtt://127.0.0.1:1883";
+  auto s = trim(url);
+  auto sep = s.find("://");
+  if (sep == std::string_view::npos) throw ConfigError(shown + " has no scheme; " + expected);
+  std::string scheme(s.substr(0, sep));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  BrokerTarget target;
+  if (scheme == "mqtt") {
+    target.port = 1883;
+  } else if (scheme == "mqtts") {
+    target.tls = true;
+    target.port = 8883;
+  } else {
+    throw ConfigError(shown + " has the unsupported scheme " + in_quotes(scheme) + "; " + expected);
+  }
+  auto rest = s.substr(sep + 3);
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find('@') != std::string_view::npos)
+    throw ConfigError(shown +
+                      " holds credentials; set broker.username and broker.password instead");
+  if (rest.find_first_of("/?#") != std::string_view::npos)
+    throw ConfigError(shown + " has a path or query; " + expected);
+
+  std::string_view host;
+  std::string_view port;
+  bool has_port = false;
+  if (!rest.empty() && rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos)
+      throw ConfigError(shown + " has no closing ']'; " + expected);
+    host = rest.substr(1, close - 1);
+    auto after = rest.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      throw ConfigError(shown + " has text after ']'; " + expected);
+    has_port = !after.empty();
+    if (has_port) port = after.substr(1);
+    if (!is_ipv6(host))
+      throw ConfigError(shown + ": " + in_quotes(host) + " is not an IPv6 address");
+  } else {
+    auto colon = rest.find(':');
+    if (colon != std::string_view::npos && rest.find(':', colon + 1) != std::string_view::npos)
+      throw ConfigError(shown + ": IPv6 addresses go in brackets, e.g. mqtt://[::1]:1883");
+    host = rest.substr(0, colon);
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = rest.substr(colon + 1);
+    if (host.empty()) throw ConfigError(shown + " has no host; " + expected);
+    bool ok = looks_numeric(host) ? parse_ipv4(host).has_value() : is_dns_name(host);
+    if (!ok)
+      throw ConfigError(shown + ": " + in_quotes(host) + " is not an IPv4 address or a host name");
+  }
+  if (host.empty()) throw ConfigError(shown + " has no host; " + expected);
+  if (has_port) {
+    auto p = parse_port(port, false);
+    if (!p)
+      throw ConfigError(shown + ": port " + in_quotes(port) + " is not a number from 1 to 65535");
+    target.port = *p;
+  }
+  target.host = std::string(host);
+  return target;
+}
+
+std::string format_broker_url(const BrokerTarget& target) {
+  bool v6 = target.host.find(':') != std::string::npos;
+  return std::string(target.tls ? "mqtts://" : "mqtt://") + (v6 ? "[" : "") + target.host +
+         (v6 ? "]" : "") + ":" + std::to_string(target.port);
+}
+
+// ---- Source addresses ----
+
+std::vector<std::string> expand_source_addresses(const std::vector<std::string>& entries) {
+  const std::string expected =
+      "expected an IPv4 address like 127.0.0.2 or a range like 127.0.0.2-127.0.0.9";
+  std::vector<std::string> out;
+  for (const auto& entry : entries) {
+    auto s = trim(entry);
+    auto dash = s.find('-');
+    auto first = parse_ipv4(trim(s.substr(0, dash)));
+    auto last = dash == std::string_view::npos ? first : parse_ipv4(trim(s.substr(dash + 1)));
+    if (!first || !last)
+      throw ConfigError(in_quotes(entry) + " is not an IPv4 address or range; " + expected);
+    if (*last < *first)
+      throw ConfigError("range " + in_quotes(entry) +
+                        " runs backwards; write the lower address first");
+    std::uint64_t count = std::uint64_t{*last} - *first + 1;
+    if (count > kMaxRangeAddresses)
+      throw ConfigError("range " + in_quotes(entry) + " covers " + std::to_string(count) +
+                        " addresses; a range may cover at most 65536");
+    for (std::uint64_t a = *first; a <= *last; ++a)
+      out.push_back(format_ipv4(static_cast<std::uint32_t>(a)));
+  }
+  return out;
+}
+
+// ---- Profiles ----
+
+model::Profile parse_profile(std::string_view name) {
+  for (std::size_t i = 0; i < kProfileNames.size(); ++i)
+    if (kProfileNames[i] == name) return static_cast<model::Profile>(i);
+  throw ConfigError(profile_problem(name, false));
+}
+
+std::string_view profile_name(model::Profile profile) {
+  return kProfileNames.at(static_cast<std::size_t>(profile));
+}
+
+std::string detail::unknown_profile_problem(std::string_view name) {
+  return profile_problem(name, true);
+}
+
+std::vector<ProfileShare> parse_profile_mix(std::string_view text) {
+  const std::string expected = "expected e.g. touch-drag, or touch-drag:80,idle:20";
+  auto s = trim(text);
+  if (s.empty()) throw ConfigError("empty profile mix; " + expected);
+  std::vector<ProfileShare> shares;
+  std::size_t with_percent = 0;
+  while (true) {
+    auto comma = s.find(',');
+    auto item = trim(s.substr(0, comma));
+    auto colon = item.find(':');
+    auto name = trim(item.substr(0, colon));
+    if (name.empty())
+      throw ConfigError("profile mix " + in_quotes(text) + " has an empty entry; " + expected);
+    ProfileShare share{parse_profile(name), 0.0};
+    if (colon != std::string_view::npos) {
+      auto percent = parse_plain_number(trim(item.substr(colon + 1)));
+      if (!percent || *percent > 100)
+        throw ConfigError("profile mix " + in_quotes(text) + ": " +
+                          in_quotes(item.substr(colon + 1)) + " is not a percentage from 0 to 100");
+      share.percent = *percent;
+      ++with_percent;
+    }
+    for (const auto& other : shares)
+      if (other.profile == share.profile)
+        throw ConfigError("profile mix " + in_quotes(text) + " names " + std::string(name) +
+                          " twice");
+    shares.push_back(share);
+    if (comma == std::string_view::npos) break;
+    s = s.substr(comma + 1);
+  }
+  if (with_percent == 0) {
+    for (auto& share : shares) share.percent = 100.0 / static_cast<double>(shares.size());
+    return shares;
+  }
+  if (with_percent != shares.size())
+    throw ConfigError("profile mix " + in_quotes(text) +
+                      " gives some profiles a percentage and not "
+                      "others; give all or none");
+  double sum = 0;
+  for (const auto& share : shares) sum += share.percent;
+  if (std::abs(sum - 100.0) > 1e-6) {
+    throw ConfigError("profile mix " + in_quotes(text) + " adds up to " +
+                      detail::format_number(sum) + "; expected 100");
+  }
+  return shares;
+}
+
+// ---- Listen addresses, templates, suggestions ----
+
+HostPort parse_listen_address(std::string_view text) {
+  const std::string shown = in_quotes(text);
+  const std::string expected =
+      "expected address:port with a numeric address, e.g. 127.0.0.1:9464, 0.0.0.0:9464 or "
+      "[::1]:9464 (port 0 picks a free port)";
+  auto s = trim(text);
+  HostPort out;
+  std::string_view port;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find("]:");
+    if (close == std::string_view::npos)
+      throw ConfigError(shown + " is not a listen address; " + expected);
+    out.host = std::string(s.substr(1, close - 1));
+    port = s.substr(close + 2);
+    if (!is_ipv6(out.host)) throw ConfigError(shown + " is not a listen address; " + expected);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos) throw ConfigError(shown + " has no port; " + expected);
+    out.host = std::string(s.substr(0, colon));
+    port = s.substr(colon + 1);
+    if (!parse_ipv4(out.host)) throw ConfigError(shown + " is not a listen address; " + expected);
+  }
+  auto p = parse_port(port, true);
+  if (!p)
+    throw ConfigError(shown + ": port " + in_quotes(port) + " is not a number from 0 to 65535");
+  out.port = *p;
+  return out;
+}
+
+std::string expand_id_template(std::string_view path_template, model::DeviceId id) {
+  const std::string digits = id.str();
+  std::string out;
+  for (std::size_t i = 0; i < path_template.size();) {
+    if (path_template.substr(i, 4) == "{id}") {
+      out += digits;
+      i += 4;
+    } else {
+      out += path_template[i++];
+    }
+  }
+  return out;
+}
+
+std::string closest_match(std::string_view typo, std::span<const std::string_view> known) {
+  std::string_view best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (auto name : known) {
+    auto d = edit_distance(typo, name);
+    if (d < best_distance) {
+      best = name;
+      best_distance = d;
+    }
+  }
+  // Beyond a third of the word the "suggestion" is a different word.
+  if (best.empty() || best_distance > std::max<std::size_t>(1, best.size() / 3)) return {};
+  return std::string(best);
+}
+
+}  // namespace lampi::fleet

@@ -1,0 +1,75 @@
+#include "fleet/engine/fleet_engine.hpp"
+
+#include <cmath>
+#include <thread>
+
+namespace lampi::fleet {
+
+model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_t index) {
+  constexpr double kGolden = 0.6180339887498949;
+  double position = std::fmod(static_cast<double>(index) * kGolden, 1.0) * 100.0;
+  double cumulative = 0.0;
+  for (const auto& share : shares) {
+    cumulative += share.percent;
+    if (position < cumulative) return share.profile;
+  }
+  return shares.empty() ? model::Profile::idle : shares.back().profile;
+}
+
+FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx)
+    : config_(config) {
+  unsigned threads =
+      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(
+      std::min<std::size_t>(threads, std::max<std::size_t>(config_.lamps, 1)));
+  ctx_.config = &config_;
+  ctx_.link.host = broker.numeric_host;
+  ctx_.link.port = broker.port;
+  ctx_.link.keepalive_seconds = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::seconds>(config_.model.keepalive).count());
+  ctx_.link.clean_session = config_.model.clean_session;
+  ctx_.link.mqtt5 = config_.mqtt_version == MqttVersion::v5;
+  ctx_.link.username = config_.username;
+  ctx_.link.password = config_.password;
+  ctx_.link.ssl_ctx = ssl_ctx;
+  ctx_.source_addresses = config_.source_addresses;
+  ctx_.connects_in_flight_cap =
+      std::max<std::size_t>(1, (config_.max_connects_in_flight + threads - 1) / threads);
+  ctx_.inflight_cap = std::max<std::size_t>(1, config_.model.bridge_queue_limit);
+  ctx_.epoch = std::chrono::steady_clock::now();
+
+  for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>(i, ctx_));
+  for (std::uint64_t i = 0; i < config_.lamps; ++i) {
+    auto power_on_at = model::seconds_to_duration(static_cast<double>(i) / config_.hatch_rate);
+    shards_[i % threads]->add_lamp(i, model::device_id_at(config_.device_id_base, i),
+                                   model::Rng::derive(config_.seed, i),
+                                   profile_for(config_.profiles, i), power_on_at);
+  }
+}
+
+FleetEngine::~FleetEngine() {
+  request_stop(StopMode::power_loss);
+  join();
+}
+
+void FleetEngine::start() {
+  // The virtual clock starts when the threads do, so the first lamp hatches at once.
+  ctx_.epoch = std::chrono::steady_clock::now();
+  for (auto& s : shards_) s->start();
+}
+
+void FleetEngine::request_stop(StopMode mode) {
+  for (auto& s : shards_) s->request_stop(mode);
+}
+
+bool FleetEngine::finished() const {
+  for (const auto& s : shards_)
+    if (!s->done()) return false;
+  return true;
+}
+
+void FleetEngine::join() {
+  for (auto& s : shards_) s->join();
+}
+
+}  // namespace lampi::fleet

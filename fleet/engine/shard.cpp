@@ -1,0 +1,409 @@
+#include "fleet/engine/shard.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+namespace lampi::fleet {
+
+namespace asio = boost::asio;
+using model::VirtualTime;
+
+namespace {
+constexpr auto kSecond = std::chrono::seconds(1);
+constexpr auto kStopPoll = std::chrono::milliseconds(20);
+}  // namespace
+
+Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {}
+
+Shard::~Shard() {
+  if (thread_.joinable()) {
+    request_stop(StopMode::power_loss);
+    thread_.join();
+  }
+}
+
+VirtualTime Shard::now() const {
+  return std::chrono::duration_cast<VirtualTime>(std::chrono::steady_clock::now() - ctx_.epoch);
+}
+
+void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_t seed,
+                     model::Profile profile, VirtualTime power_on_at) {
+  auto slot_index = static_cast<std::uint32_t>(lamps_.size());
+  auto& slot = lamps_.emplace_back(io_, *this, slot_index);
+  slot.lamp = model::make_lamp(id, seed, profile);
+  slot.power_on_at = power_on_at;
+  slot.fleet_index = fleet_index;
+  stats_.lamps_by_phase[static_cast<std::size_t>(LampPhase::off)].fetch_add(1);
+  push_deadline(power_on_at, slot_index);
+}
+
+void Shard::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::request_stop(StopMode mode) {
+  asio::post(io_, [this, mode] { begin_stop(mode); });
+}
+
+void Shard::run() {
+  ScopedTlsIdentitySource tls_identities(this);
+  second_due_ = std::chrono::steady_clock::now() + kSecond;
+  second_timer_.expires_at(second_due_);
+  second_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_second();
+  });
+  arm_wake();
+  io_.run();
+  // Destroy the libmosquitto clients on their own thread.
+  lamps_.clear();
+  done_.store(true, std::memory_order_release);
+}
+
+void Shard::push_deadline(VirtualTime at, std::uint32_t slot) {
+  deadlines_.push({at, slot});
+}
+
+void Shard::schedule(LampSlot& slot) {
+  VirtualTime next = model::next_deadline(slot.lamp);
+  if (next == model::kNever || next == slot.queued_deadline) return;
+  slot.queued_deadline = next;
+  push_deadline(next, slot.link.lamp_slot());
+  if (!in_wake_ && next < wake_armed_at_) arm_wake();
+}
+
+void Shard::arm_wake() {
+  if (deadlines_.empty()) {
+    wake_armed_at_ = model::kNever;
+    return;
+  }
+  // Wake on whole milliseconds: under load many lamps fall due in the same millisecond
+  // and one wake-up (one timerfd update) serves them all. Being up to 1 ms late shows
+  // in the schedule lag, as it should.
+  constexpr std::int64_t kTick = 1000;
+  VirtualTime at{(deadlines_.top().at.count() + kTick - 1) / kTick * kTick};
+  if (at == wake_armed_at_) return;
+  wake_armed_at_ = at;
+  wake_timer_.expires_at(ctx_.epoch + at);
+  wake_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_wake();
+  });
+}
+
+void Shard::on_wake() {
+  wake_armed_at_ = model::kNever;
+  in_wake_ = true;
+  VirtualTime t = now();
+  while (!deadlines_.empty() && deadlines_.top().at <= t) {
+    auto [at, index] = deadlines_.top();
+    deadlines_.pop();
+    LampSlot& slot = lamps_[index];
+    if (slot.queued_deadline == at) slot.queued_deadline = model::kNever;
+    if (slot.phase == LampPhase::off) {
+      if (stopping_) continue;
+      set_phase(slot, LampPhase::booting);
+      fx_.clear();
+      model::power_on(slot.lamp, ctx_.config->model, t, fx_);
+      execute(slot, t);
+      schedule(slot);
+      continue;
+    }
+    if (model::next_deadline(slot.lamp) <= t) service(slot, t);
+  }
+  in_wake_ = false;
+  arm_wake();
+}
+
+void Shard::service(LampSlot& slot, VirtualTime t) {
+  // The generator's own lag: how late this lamp's timer ran. (A message that waited in
+  // the bridge queue while the link was down is late because of the link, not us.)
+  auto lag = (t - model::next_deadline(slot.lamp)).count();
+  stats_.schedule_lag.record(lag);
+  stats_.schedule_lag_exported.record(lag);
+  interval_.schedule_lag.record(lag);
+  fx_.clear();
+  model::advance(slot.lamp, ctx_.config->model, t, fx_);
+  execute(slot, t);
+  schedule(slot);
+}
+
+void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
+  for (const auto& obs : fx_.observations) {
+    switch (obs.kind) {
+      case model::ObservationKind::set_config_ignored:
+      case model::ObservationKind::set_config_rejected:
+        bump(stats_.set_config_invalid[obs.detail]);
+        break;
+      case model::ObservationKind::service_crashed:
+        bump(stats_.set_config_invalid[obs.detail]);
+        bump(stats_.service_crashes);
+        break;
+      case model::ObservationKind::service_restarted:
+        bump(stats_.service_restarts);
+        break;
+      case model::ObservationKind::bridge_dropped:
+        bump(stats_.bridge_dropped);
+        break;
+      case model::ObservationKind::bridge_queued:
+        bump(stats_.bridge_queued);
+        break;
+    }
+  }
+  for (const auto& a : fx_.remote) {
+    switch (a.kind) {
+      case model::RemoteKind::connect:
+        slot.connect_requested = t;
+        request_connect(slot);
+        break;
+      case model::RemoteKind::publish:
+        publish(slot, a, from_command);
+        break;
+      case model::RemoteKind::subscribe:
+        slot.link.subscribe(model::remote_topic(a.topic, slot.lamp.id), a.qos);
+        break;
+      case model::RemoteKind::disconnect:
+        slot.link.drop();
+        break;
+    }
+  }
+  fx_.clear();
+}
+
+void Shard::publish(LampSlot& slot, const model::RemoteAction& a, bool from_command) {
+  auto& topic = stats_.topics[model::index_of(a.topic)];
+  bump(topic.requests);
+  if (a.qos > 0 && slot.inflight.size() >= ctx_.inflight_cap) {
+    // libmosquitto would queue without bound: the lamp's own cap decides instead.
+    bump(stats_.inflight_dropped);
+    bump(topic.failures);
+    return;
+  }
+  int mid =
+      slot.link.publish(model::remote_topic(a.topic, slot.lamp.id), a.payload, a.qos, a.retain);
+  if (mid < 0) {
+    bump(topic.failures);
+    return;
+  }
+  if (a.qos > 0) {
+    slot.inflight.push(
+        {mid, a.topic, a.scheduled, from_command && a.topic == model::Topic::changed});
+    stats_.inflight.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    bump(topic.acked);
+  }
+}
+
+void Shard::request_connect(LampSlot& slot) {
+  if (stopping_) return;
+  if (connects_in_flight_ < ctx_.connects_in_flight_cap) {
+    start_connect(slot);
+    return;
+  }
+  connect_queue_.push_back(slot.link.lamp_slot());
+}
+
+void Shard::start_connect(LampSlot& slot) {
+  set_phase(slot, LampPhase::connecting);
+  bump(stats_.connect_attempts);
+  const char* bind = nullptr;
+  if (!ctx_.source_addresses.empty())
+    bind = ctx_.source_addresses[slot.fleet_index % ctx_.source_addresses.size()].c_str();
+  auto id = slot.lamp.id;
+  slot.holds_connect_slot = true;
+  ++connects_in_flight_;
+  if (slot.link.connect(ctx_.link, model::bridge_client_id(id),
+                        model::remote_topic(model::Topic::bridge_state, id), bind)) {
+    if (ctx_.link.ssl_ctx) {
+      slot.tls_fd = slot.link.socket_fd();
+      tls_sockets_[slot.tls_fd] = slot.link.lamp_slot();
+    }
+    return;
+  }
+  // Failed at once (e.g. no route): treat it as a connection lost before CONNACK.
+  release_connect_slot(slot);
+  bump(stats_.disconnects[static_cast<std::size_t>(DisconnectReason::lost)]);
+  set_phase(slot, LampPhase::backing_off);
+  fx_.clear();
+  model::on_remote_disconnected(slot.lamp, ctx_.config->model, now(), fx_);
+  schedule(slot);
+}
+
+void Shard::release_connect_slot(LampSlot& slot) {
+  if (!slot.holds_connect_slot) return;
+  slot.holds_connect_slot = false;
+  --connects_in_flight_;
+  if (!connect_queue_.empty()) asio::post(io_, [this] { pump_connect_queue(); });
+}
+
+void Shard::pump_connect_queue() {
+  while (!stopping_ && !connect_queue_.empty() &&
+         connects_in_flight_ < ctx_.connects_in_flight_cap) {
+    LampSlot& slot = lamps_[connect_queue_.front()];
+    connect_queue_.pop_front();
+    if (slot.lamp.powered && slot.link.state() == BridgeLink::State::idle) start_connect(slot);
+  }
+}
+
+std::optional<model::DeviceId> Shard::identity_for_socket(int fd) const {
+  auto it = tls_sockets_.find(fd);
+  if (it == tls_sockets_.end()) return std::nullopt;
+  return lamps_[it->second].lamp.id;
+}
+
+void Shard::set_phase(LampSlot& slot, LampPhase phase) {
+  if (slot.phase == phase) return;
+  stats_.move_phase(slot.phase, phase);
+  slot.phase = phase;
+}
+
+void Shard::on_link_connected(BridgeLink& link) {
+  LampSlot& slot = lamps_[link.lamp_slot()];
+  release_connect_slot(slot);
+  bump(stats_.connects);
+  if (slot.ever_connected) bump(stats_.reconnects);
+  slot.ever_connected = true;
+  set_phase(slot, LampPhase::bridged);
+  VirtualTime t = now();
+  stats_.bridge_up.record((t - slot.connect_requested).count());
+  fx_.clear();
+  model::on_remote_connected(slot.lamp, ctx_.config->model, t, fx_);
+  execute(slot, t);
+  schedule(slot);
+}
+
+void Shard::on_link_refused(BridgeLink& link, int) {
+  lamps_[link.lamp_slot()].refused = true;
+}
+
+void Shard::on_link_lost(BridgeLink& link, int reason) {
+  LampSlot& slot = lamps_[link.lamp_slot()];
+  release_connect_slot(slot);
+  if (slot.tls_fd >= 0) {
+    tls_sockets_.erase(slot.tls_fd);
+    slot.tls_fd = -1;
+  }
+  DisconnectReason why = slot.refused                   ? DisconnectReason::refused
+                         : !slot.lamp.powered           ? DisconnectReason::power_off
+                         : reason == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
+                                                        : DisconnectReason::lost;
+  slot.refused = false;
+  bump(stats_.disconnects[static_cast<std::size_t>(why)]);
+  if (!slot.lamp.powered || stopping_) {
+    set_phase(slot, LampPhase::stopped);
+    return;
+  }
+  set_phase(slot, LampPhase::backing_off);
+  fx_.clear();
+  model::on_remote_disconnected(slot.lamp, ctx_.config->model, now(), fx_);
+  fx_.clear();  // only timers change here
+  schedule(slot);
+}
+
+void Shard::on_link_message(BridgeLink& link, const mosquitto_message& msg) {
+  LampSlot& slot = lamps_[link.lamp_slot()];
+  std::string_view topic_text = msg.topic ? msg.topic : "";
+  if (auto topic = model::topic_from_remote(topic_text, slot.lamp.id))
+    bump(stats_.topics[model::index_of(*topic)].received);
+  std::string_view payload(static_cast<const char*>(msg.payload),
+                           static_cast<std::size_t>(msg.payloadlen));
+  VirtualTime t = now();
+  fx_.clear();
+  model::on_remote_message(slot.lamp, ctx_.config->model, t, topic_text, payload,
+                           static_cast<std::uint8_t>(msg.qos), msg.retain, fx_);
+  execute(slot, t, true);
+  schedule(slot);
+}
+
+void Shard::on_link_acked(BridgeLink& link, int mid) {
+  LampSlot& slot = lamps_[link.lamp_slot()];
+  InFlight f{};
+  if (!slot.inflight.take(mid, f)) return;  // QoS 0, or already counted as a timeout
+  auto latency = (now() - f.scheduled).count();
+  auto& topic = stats_.topics[model::index_of(f.topic)];
+  stats_.latency[model::index_of(f.topic)].response.record(latency);
+  stats_.latency[model::index_of(f.topic)].exported.record(latency);
+  if (f.from_command) stats_.command_round_trip.record(latency);
+  interval_.response.record(latency);
+  auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout).count();
+  if (latency > timeout) {
+    bump(topic.failures);
+    bump(stats_.timeouts);
+  } else {
+    bump(topic.acked);
+  }
+  stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Shard::on_second() {
+  auto actual = std::chrono::steady_clock::now();
+  stats_.loop_lag_us.store(
+      std::chrono::duration_cast<std::chrono::microseconds>(actual - second_due_).count(),
+      std::memory_order_relaxed);
+  timespec cpu{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+    stats_.worker_cpu_us.store(cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000,
+                               std::memory_order_relaxed);
+  VirtualTime t = now();
+  auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout);
+  std::int64_t queued = 0;
+  for (auto& slot : lamps_) {
+    slot.link.tick();
+    queued += static_cast<std::int64_t>(slot.lamp.bridge.queue.size());
+    // Publishes still unacknowledged past the timeout are failures, as in the seed's
+    // Locust test; a PUBACK that comes later is ignored.
+    while (!slot.inflight.empty() && t - slot.inflight.front().scheduled > timeout) {
+      bump(stats_.topics[model::index_of(slot.inflight.front().topic)].failures);
+      bump(stats_.timeouts);
+      slot.inflight.pop_front();
+      stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  stats_.bridge_queue_depth.store(queued, std::memory_order_relaxed);
+  stats_.publish_interval(interval_);
+  second_due_ += kSecond;
+  second_timer_.expires_at(second_due_);
+  second_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_second();
+  });
+}
+
+void Shard::begin_stop(StopMode mode) {
+  if (stopping_) return;
+  stopping_ = true;
+  connect_queue_.clear();
+  VirtualTime t = now();
+  stop_deadline_ = t + std::chrono::duration_cast<VirtualTime>(ctx_.config->stop_timeout);
+  auto how = mode == StopMode::graceful ? model::PowerOff::graceful : model::PowerOff::power_loss;
+  for (auto& slot : lamps_) {
+    if (slot.lamp.powered) {
+      fx_.clear();
+      model::power_off(slot.lamp, ctx_.config->model, t, how, fx_);
+      execute(slot, t);
+    }
+    if (!slot.link.has_socket()) set_phase(slot, LampPhase::stopped);
+  }
+  check_stopped();
+}
+
+void Shard::check_stopped() {
+  bool open = false;
+  for (auto& slot : lamps_) {
+    if (slot.link.has_socket()) {
+      open = true;
+      break;
+    }
+  }
+  if (!open || now() >= stop_deadline_) {
+    io_.stop();
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_, kStopPoll);
+  timer->async_wait([this, timer](const boost::system::error_code&) { check_stopped(); });
+}
+
+}  // namespace lampi::fleet

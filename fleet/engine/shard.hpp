@@ -1,0 +1,128 @@
+// One worker thread: its own io_context, its own lamps (pinned for life), its own stats.
+// Nothing on the per-message path is shared with another shard (Seastar's shard-per-core).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <queue>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "fleet/engine/bridge_link.hpp"
+#include "firmware_model/lamp.hpp"
+#include "fleet/config/fleet_config.hpp"
+#include "fleet/stats/fleet_stats.hpp"
+#include "fleet/engine/inflight_queue.hpp"
+#include "fleet/engine/tls_context.hpp"
+
+namespace lampi::fleet {
+
+// Read-only for every shard of a run.
+struct ShardContext {
+  const FleetConfig* config = nullptr;
+  LinkSettings link;
+  std::vector<std::string> source_addresses;  // empty: let the kernel choose
+  std::chrono::steady_clock::time_point epoch;
+  std::size_t connects_in_flight_cap = 100;  // this shard's share of the fleet's cap
+  std::size_t inflight_cap = 1000;           // unacknowledged publishes per lamp
+};
+
+class Shard final : public LinkEvents, public TlsIdentitySource {
+ public:
+  Shard(unsigned index, const ShardContext& ctx);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  void add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_t seed,
+                model::Profile profile, model::VirtualTime power_on_at);
+  void start();
+  // Thread-safe: every lamp powers off as `mode` says, then the thread ends within the
+  // configured stop timeout.
+  void request_stop(StopMode mode);
+  void join();
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+  FleetStats& stats() { return stats_; }
+  const FleetStats& stats() const { return stats_; }
+  unsigned index() const { return index_; }
+
+  std::optional<model::DeviceId> identity_for_socket(int fd) const override;
+  std::size_t lamp_count() const { return lamps_.size(); }
+
+ private:
+  struct LampSlot {
+    LampSlot(boost::asio::io_context& io, LinkEvents& events, std::uint32_t slot)
+        : link(io, events, slot) {}
+    model::Lamp lamp;
+    BridgeLink link;
+    InFlightQueue inflight;
+    model::VirtualTime power_on_at{0};
+    model::VirtualTime queued_deadline = model::kNever;
+    model::VirtualTime connect_requested{0};
+    std::uint64_t fleet_index = 0;
+    LampPhase phase = LampPhase::off;
+    int tls_fd = -1;  // the socket the TLS handshake will ask about
+    bool holds_connect_slot = false;
+    bool refused = false;  // CONNACK said no; the disconnect that follows is "refused"
+    bool ever_connected = false;
+  };
+  struct Deadline {
+    model::VirtualTime at;
+    std::uint32_t slot;
+    bool operator>(const Deadline& o) const { return at > o.at; }
+  };
+
+  model::VirtualTime now() const;
+  void run();
+  void schedule(LampSlot& slot);
+  void push_deadline(model::VirtualTime at, std::uint32_t slot);
+  void arm_wake();
+  void on_wake();
+  void on_second();
+  void service(LampSlot& slot, model::VirtualTime t);
+  // `from_command`: the actions answer a cloud set_config (for the round-trip histogram).
+  void execute(LampSlot& slot, model::VirtualTime t, bool from_command = false);
+  void publish(LampSlot& slot, const model::RemoteAction& a, bool from_command);
+  void request_connect(LampSlot& slot);
+  void start_connect(LampSlot& slot);
+  void release_connect_slot(LampSlot& slot);
+  void pump_connect_queue();
+  void set_phase(LampSlot& slot, LampPhase phase);
+  void begin_stop(StopMode mode);
+  void check_stopped();
+
+  void on_link_connected(BridgeLink& link) override;
+  void on_link_refused(BridgeLink& link, int connack_code) override;
+  void on_link_lost(BridgeLink& link, int reason) override;
+  void on_link_message(BridgeLink& link, const mosquitto_message& msg) override;
+  void on_link_acked(BridgeLink& link, int mid) override;
+
+  unsigned index_;
+  const ShardContext& ctx_;
+  boost::asio::io_context io_{1};
+  boost::asio::steady_timer wake_timer_{io_};
+  boost::asio::steady_timer second_timer_{io_};
+  model::VirtualTime wake_armed_at_ = model::kNever;
+  std::chrono::steady_clock::time_point second_due_{};
+  std::deque<LampSlot> lamps_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::deque<std::uint32_t> connect_queue_;
+  std::unordered_map<int, std::uint32_t> tls_sockets_;  // fd -> slot, with TLS only
+  std::size_t connects_in_flight_ = 0;
+  model::Effects fx_;
+  FleetStats stats_;
+  FleetStats::Interval interval_;
+  bool stopping_ = false;
+  bool in_wake_ = false;  // on_wake re-arms once at its end
+  model::VirtualTime stop_deadline_ = model::kNever;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace lampi::fleet

@@ -1,0 +1,100 @@
+#include "fleet/report/progress.hpp"
+
+#include <fmt/format.h>
+
+namespace lampi::fleet {
+
+ProgressSample ProgressMeter::sample(double elapsed_s) {
+  ProgressSample s;
+  s.elapsed_s = elapsed_s;
+  s.lamps = static_cast<std::int64_t>(engine_.config().lamps);
+  std::uint64_t requests = 0;
+  LatencyHistogram response, lag;
+  for (const auto& shard : engine_.shards()) {
+    auto& st = shard->stats();
+    for (std::size_t p = 0; p < kPhaseCount; ++p)
+      s.by_phase[p] += st.lamps_by_phase[p].load(std::memory_order_relaxed);
+    for (const auto& t : st.topics) {
+      requests += read(t.requests);
+      s.failures += read(t.failures);
+    }
+    auto interval = st.take_interval();
+    response.merge(interval.response);
+    lag.merge(interval.schedule_lag);
+    s.connects += read(st.connects);
+    s.reconnects += read(st.reconnects);
+    s.schedule_lag_max_ms =
+        std::max(s.schedule_lag_max_ms, static_cast<double>(interval.schedule_lag.max()) / 1000.0);
+    s.loop_lag_max_ms =
+        std::max(s.loop_lag_max_ms,
+                 static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1000.0);
+  }
+  double dt = elapsed_s - last_elapsed_;
+  auto per_s = [dt](std::uint64_t now, std::uint64_t& last) {
+    double r = dt > 0 ? static_cast<double>(now - last) / dt : 0;
+    last = now;
+    return r;
+  };
+  s.published_per_s = per_s(requests, last_requests_);
+  s.failures_per_s = per_s(s.failures, last_failures_);
+  s.connects_per_s = per_s(s.connects, last_connects_);
+  s.reconnects_per_s = per_s(s.reconnects, last_reconnects_);
+  last_elapsed_ = elapsed_s;
+  s.schedule_lag_p99_ms = static_cast<double>(lag.percentile(0.99)) / 1000.0;
+  s.acked = response.count() > 0;
+  s.p50_ms = static_cast<double>(response.percentile(0.5)) / 1000.0;
+  s.p95_ms = static_cast<double>(response.percentile(0.95)) / 1000.0;
+  s.p99_ms = static_cast<double>(response.percentile(0.99)) / 1000.0;
+  auto bridged =
+      static_cast<std::uint64_t>(s.by_phase[static_cast<std::size_t>(LampPhase::bridged)]);
+  bridged_peak_ = std::max(bridged_peak_, bridged);
+  return s;
+}
+
+bool generator_saturated(const ProgressSample& s) {
+  return s.schedule_lag_p99_ms > kGeneratorLagLimitMs || s.loop_lag_max_ms > kGeneratorLagLimitMs;
+}
+
+namespace {
+// No PUBACK in the last second is not a 0 ms response time.
+std::string ms_or_dash(double value, bool any) {
+  return any ? fmt::format("{:.1f} ms", value) : "- ms";
+}
+}  // namespace
+
+std::string format_progress(const ProgressSample& s) {
+  auto phase = [&](LampPhase p) { return s.by_phase[static_cast<std::size_t>(p)]; };
+  return fmt::format(
+             "[{:>6.0f}s] lamps {}/{} bridged, {} connecting, {} backing off | {:.0f} msg/s | "
+             "p50 {} p95 {} | {} failures | lag {:.1f} ms",
+             s.elapsed_s, phase(LampPhase::bridged), s.lamps,
+             phase(LampPhase::connecting) + phase(LampPhase::booting),
+             phase(LampPhase::backing_off), s.published_per_s, ms_or_dash(s.p50_ms, s.acked),
+             ms_or_dash(s.p95_ms, s.acked), s.failures,
+             std::max(s.schedule_lag_max_ms, s.loop_lag_max_ms)) +
+         (generator_saturated(s) ? " | GENERATOR SATURATED" : "");
+}
+
+}  // namespace lampi::fleet
+
+namespace lampi::fleet {
+
+TimelinePoint to_timeline_point(const ProgressSample& s) {
+  auto phase = [&](LampPhase p) { return s.by_phase[static_cast<std::size_t>(p)]; };
+  TimelinePoint p;
+  p.t_s = s.elapsed_s;
+  p.lamps_bridged = phase(LampPhase::bridged);
+  p.lamps_connecting = phase(LampPhase::connecting) + phase(LampPhase::booting);
+  p.lamps_backing_off = phase(LampPhase::backing_off);
+  p.requests_per_s = s.published_per_s;
+  p.failures_per_s = s.failures_per_s;
+  p.has_latency = s.acked;
+  p.p50_ms = s.p50_ms;
+  p.p95_ms = s.p95_ms;
+  p.p99_ms = s.p99_ms;
+  p.connects_per_s = s.connects_per_s;
+  p.reconnects_per_s = s.reconnects_per_s;
+  return p;
+}
+
+}  // namespace lampi::fleet

@@ -1,0 +1,48 @@
+// The live view of a run: one line a second on a terminal, a log line every ten seconds
+// otherwise.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "fleet/engine/fleet_engine.hpp"
+#include "fleet/stats/run_timeline.hpp"
+
+namespace lampi::fleet {
+
+struct ProgressSample {
+  double elapsed_s = 0;
+  std::int64_t lamps = 0;
+  std::array<std::int64_t, kPhaseCount> by_phase{};
+  double published_per_s = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  double failures_per_s = 0, connects_per_s = 0, reconnects_per_s = 0;
+  bool acked = false;  // any PUBACK in this interval
+  std::uint64_t failures = 0;
+  double schedule_lag_max_ms = 0;
+  double schedule_lag_p99_ms = 0;
+  std::uint64_t connects = 0, reconnects = 0;  // totals so far
+  double loop_lag_max_ms = 0;
+};
+
+class ProgressMeter {
+ public:
+  explicit ProgressMeter(const FleetEngine& engine) : engine_(engine) {}
+  // Reads the shards' counters and this second's histograms.
+  ProgressSample sample(double elapsed_s);
+  std::uint64_t bridged_peak() const { return bridged_peak_; }
+
+ private:
+  const FleetEngine& engine_;
+  std::uint64_t last_requests_ = 0, last_failures_ = 0, last_connects_ = 0, last_reconnects_ = 0;
+  double last_elapsed_ = 0;
+  std::uint64_t bridged_peak_ = 0;
+};
+
+// The generator cannot keep its own schedule: results would measure lampi-fleet.
+bool generator_saturated(const ProgressSample& s);
+
+std::string format_progress(const ProgressSample& s);
+TimelinePoint to_timeline_point(const ProgressSample& s);
+
+}  // namespace lampi::fleet

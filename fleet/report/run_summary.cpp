@@ -1,0 +1,222 @@
+#include "fleet/report/run_summary.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace lampi::fleet {
+
+namespace {
+
+double ms(std::int64_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
+
+void fill_latency(TopicRow& row, const LatencyHistogram& h) {
+  row.has_latency = h.count() > 0;
+  row.median_ms = ms(h.percentile(0.50));
+  row.average_ms = h.mean() / 1000.0;
+  row.min_ms = ms(h.min());
+  row.max_ms = ms(h.max());
+  row.p95_ms = ms(h.percentile(0.95));
+  row.p99_ms = ms(h.percentile(0.99));
+}
+
+}  // namespace
+
+RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t bridged_peak) {
+  RunSummary s;
+  s.seconds = seconds;
+  s.lamps = engine.config().lamps;
+  s.lamps_bridged_peak = bridged_peak;
+  std::array<TopicRow, model::kTopicCount> rows{};
+  std::array<LatencyHistogram, model::kTopicCount> latency{};
+  LatencyHistogram lag, all;
+  std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};
+  std::array<std::uint64_t, model::kInvalidClassCount> invalid{};
+  for (const auto& shard : engine.shards()) {
+    const auto& st = shard->stats();
+    s.connect_attempts += read(st.connect_attempts);
+    s.connects += read(st.connects);
+    s.reconnects += read(st.reconnects);
+    for (std::size_t i = 0; i < kDisconnectReasonCount; ++i)
+      disconnects[i] += read(st.disconnects[i]);
+    for (std::size_t i = 0; i < model::kInvalidClassCount; ++i)
+      invalid[i] += read(st.set_config_invalid[i]);
+    s.service_crashes += read(st.service_crashes);
+    s.service_restarts += read(st.service_restarts);
+    s.bridge_queued += read(st.bridge_queued);
+    s.bridge_dropped += read(st.bridge_dropped);
+    s.inflight_dropped += read(st.inflight_dropped);
+    s.timeouts += read(st.timeouts);
+    lag.merge(st.schedule_lag);
+    for (std::size_t t = 0; t < model::kTopicCount; ++t) {
+      rows[t].requests += read(st.topics[t].requests);
+      rows[t].failures += read(st.topics[t].failures);
+      rows[t].received += read(st.topics[t].received);
+      latency[t].merge(st.latency[t].response);
+    }
+  }
+  for (std::size_t i = 0; i < kDisconnectReasonCount; ++i)
+    s.disconnects.emplace_back(disconnect_reason_name(static_cast<DisconnectReason>(i)),
+                               disconnects[i]);
+  for (std::size_t i = 0; i < model::kInvalidClassCount; ++i)
+    s.set_config_invalid.emplace_back(invalid_class_name(static_cast<model::InvalidClass>(i)),
+                                      invalid[i]);
+
+  TopicRow total{"Aggregated"};
+  for (std::size_t t = 0; t < model::kTopicCount; ++t) {
+    auto& row = rows[t];
+    if (row.requests == 0 && row.received == 0) continue;
+    row.name = topic_pattern(static_cast<model::Topic>(t));
+    fill_latency(row, latency[t]);
+    row.rate_per_s = seconds > 0 ? static_cast<double>(row.requests) / seconds : 0;
+    total.requests += row.requests;
+    total.failures += row.failures;
+    total.received += row.received;
+    all.merge(latency[t]);
+    s.rows.push_back(row);
+  }
+  fill_latency(total, all);
+  total.rate_per_s = seconds > 0 ? static_cast<double>(total.requests) / seconds : 0;
+  s.rows.push_back(total);
+
+  s.schedule_lag_p50_ms = ms(lag.percentile(0.5));
+  s.schedule_lag_p99_ms = ms(lag.percentile(0.99));
+  s.schedule_lag_max_ms = ms(lag.max());
+  s.generator_saturated = s.schedule_lag_p99_ms > kGeneratorLagLimitMs;
+  double timeout_ms = engine.config().response_timeout.count() * 1000.0;
+  double failure_ratio =
+      total.requests ? static_cast<double>(total.failures) / static_cast<double>(total.requests)
+                     : 0.0;
+  s.broker_saturated =
+      !s.generator_saturated && (total.p95_ms > timeout_ms || failure_ratio > 0.01);
+  if (s.generator_saturated)
+    s.verdict = fmt::format(
+        "INVALID: the generator fell behind its own schedule (p99 lag {:.1f} ms); results "
+        "measure lampi-fleet, not the broker. Use fewer lamps per core or more --threads.",
+        s.schedule_lag_p99_ms);
+  else if (s.broker_saturated)
+    s.verdict = fmt::format(
+        "BROKER SATURATED: p95 response {:.1f} ms, {:.2f}% failures (timeout {:.0f} ms) while "
+        "the generator kept its schedule (p99 lag {:.1f} ms).",
+        total.p95_ms, failure_ratio * 100.0, timeout_ms, s.schedule_lag_p99_ms);
+  else
+    s.verdict = fmt::format("OK: the broker kept up (p95 {:.1f} ms, {:.2f}% failures).",
+                            total.p95_ms, failure_ratio * 100.0);
+  return s;
+}
+
+void judge_slos(RunSummary& s, const SloConfig& slo) {
+  const TopicRow& total = s.rows.back();
+  auto add = [&](std::string name, std::string threshold, std::string actual, bool ok) {
+    ok = ok && !s.generator_saturated;
+    s.slos.push_back({std::move(name), std::move(threshold), std::move(actual), ok});
+    s.slos_passed = s.slos_passed && ok;
+  };
+  if (slo.p95_response_seconds) {
+    double limit_ms = *slo.p95_response_seconds * 1000.0;
+    add("p95_response_time", fmt::format("<= {:.1f} ms", limit_ms),
+        fmt::format("{:.1f} ms", total.p95_ms), total.has_latency && total.p95_ms <= limit_ms);
+  }
+  if (slo.max_failure_ratio) {
+    double ratio = total.requests
+                       ? static_cast<double>(total.failures) / static_cast<double>(total.requests)
+                       : 0.0;
+    add("max_failure_ratio", fmt::format("<= {:.4f}", *slo.max_failure_ratio),
+        fmt::format("{:.4f}", ratio), ratio <= *slo.max_failure_ratio);
+  }
+  if (slo.min_bridged_ratio) {
+    double ratio =
+        s.lamps ? static_cast<double>(s.lamps_bridged_peak) / static_cast<double>(s.lamps) : 0.0;
+    add("min_bridged_ratio", fmt::format(">= {:.4f}", *slo.min_bridged_ratio),
+        fmt::format("{:.4f}", ratio), ratio >= *slo.min_bridged_ratio);
+  }
+}
+
+std::string render_table(const RunSummary& s) {
+  std::string out;
+  out += fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", "Topic",
+                     "# reqs", "# fails", "Median", "Average", "Min", "Max", "p95", "p99", "req/s");
+  out += std::string(138, '-') + '\n';
+  for (const auto& r : s.rows) {
+    if (r.name == "Aggregated") out += std::string(138, '-') + '\n';
+    if (r.has_latency)
+      out += fmt::format(
+          "{:<52} {:>9} {:>9} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>9.1f}\n",
+          r.name, r.requests, r.failures, r.median_ms, r.average_ms, r.min_ms, r.max_ms, r.p95_ms,
+          r.p99_ms, r.rate_per_s);
+    else
+      out +=
+          fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1f}\n", r.name,
+                      r.requests, r.failures, "-", "-", "-", "-", "-", "-", r.rate_per_s);
+  }
+  out += fmt::format(
+      "(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
+  out += fmt::format(
+      "Lamps: {} configured, {} bridged at peak | connects {} of {} attempts, {} reconnects\n",
+      s.lamps, s.lamps_bridged_peak, s.connects, s.connect_attempts, s.reconnects);
+  out += "Disconnects:";
+  for (const auto& [k, v] : s.disconnects) out += fmt::format(" {} {}", k, v);
+  out += "\nInvalid set_config:";
+  for (const auto& [k, v] : s.set_config_invalid) out += fmt::format(" {} {}", k, v);
+  out += fmt::format(
+      "\nService crashes {} (restarts {}) | bridge queued {}, dropped {} | in-flight cap drops {} "
+      "| timeouts {}\n",
+      s.service_crashes, s.service_restarts, s.bridge_queued, s.bridge_dropped, s.inflight_dropped,
+      s.timeouts);
+  out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
+                     s.schedule_lag_p50_ms, s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
+  out += fmt::format("Verdict: {}\n", s.verdict);
+  for (const auto& slo : s.slos)
+    out += fmt::format("SLO {}: {} (wanted {}) {}\n", slo.name, slo.actual, slo.threshold,
+                       slo.passed ? "PASS" : "FAIL");
+  return out;
+}
+
+std::string render_json(const RunSummary& s) {
+  nlohmann::ordered_json j;
+  j["seconds"] = s.seconds;
+  j["lamps"] = s.lamps;
+  j["lamps_bridged_peak"] = s.lamps_bridged_peak;
+  j["connect_attempts"] = s.connect_attempts;
+  j["connects"] = s.connects;
+  j["reconnects"] = s.reconnects;
+  for (const auto& [k, v] : s.disconnects) j["disconnects"][k] = v;
+  for (const auto& [k, v] : s.set_config_invalid) j["set_config_invalid"][k] = v;
+  j["service_crashes"] = s.service_crashes;
+  j["service_restarts"] = s.service_restarts;
+  j["bridge_queued"] = s.bridge_queued;
+  j["bridge_dropped"] = s.bridge_dropped;
+  j["inflight_dropped"] = s.inflight_dropped;
+  j["timeouts"] = s.timeouts;
+  j["schedule_lag_ms"] = {{"p50", s.schedule_lag_p50_ms},
+                          {"p99", s.schedule_lag_p99_ms},
+                          {"max", s.schedule_lag_max_ms}};
+  auto& topics = j["topics"] = nlohmann::ordered_json::array();
+  for (const auto& r : s.rows) {
+    nlohmann::ordered_json row = {{"name", r.name},
+                                  {"requests", r.requests},
+                                  {"failures", r.failures},
+                                  {"received", r.received},
+                                  {"rate_per_s", r.rate_per_s}};
+    if (r.has_latency)
+      row["response_ms"] = {{"median", r.median_ms}, {"average", r.average_ms}, {"min", r.min_ms},
+                            {"max", r.max_ms},       {"p95", r.p95_ms},         {"p99", r.p99_ms}};
+    topics.push_back(row);
+  }
+  j["generator_saturated"] = s.generator_saturated;
+  j["broker_saturated"] = s.broker_saturated;
+  j["valid"] = !s.generator_saturated;
+  j["verdict"] = s.verdict;
+  auto& slos = j["slos"] = nlohmann::ordered_json::array();
+  for (const auto& slo : s.slos)
+    slos.push_back({{"name", slo.name},
+                    {"threshold", slo.threshold},
+                    {"actual", slo.actual},
+                    {"passed", slo.passed}});
+  j["slos_passed"] = s.slos_passed;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace lampi::fleet

@@ -1,0 +1,57 @@
+// The end-of-run numbers: a Locust-style table per topic, the same as JSON, and the
+// verdict on who saturated first.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fleet/engine/fleet_engine.hpp"
+
+namespace lampi::fleet {
+
+struct TopicRow {
+  std::string name;  // e.g. "devices/+/lamp/changed"
+  std::uint64_t requests = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t received = 0;
+  bool has_latency = false;  // QoS 0 topics have no PUBACK
+  double median_ms = 0, average_ms = 0, min_ms = 0, max_ms = 0, p95_ms = 0, p99_ms = 0;
+  double rate_per_s = 0;
+};
+
+// One service-level objective from the config's `slo:` section, judged at the end.
+struct SloResult {
+  std::string name;       // e.g. "p95_response_time"
+  std::string threshold;  // e.g. "<= 200 ms"
+  std::string actual;     // e.g. "143.2 ms"
+  bool passed = true;
+};
+
+struct RunSummary {
+  double seconds = 0;
+  std::size_t lamps = 0;
+  std::uint64_t lamps_bridged_peak = 0;
+  std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> disconnects;         // by reason
+  std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
+  std::uint64_t service_crashes = 0, service_restarts = 0;
+  std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
+  double schedule_lag_p50_ms = 0, schedule_lag_p99_ms = 0, schedule_lag_max_ms = 0;
+  std::vector<TopicRow> rows;  // topics with traffic, then "Aggregated"
+  bool generator_saturated = false;
+  bool broker_saturated = false;
+  std::string verdict;
+  std::vector<SloResult> slos;  // empty when the config sets none
+  bool slos_passed = true;
+};
+
+// Reads the shards' totals; call after they have finished.
+RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t bridged_peak);
+// Judges the config's SLOs against the run; an invalid run (generator saturated)
+// fails them all, since it measured the generator.
+void judge_slos(RunSummary& s, const SloConfig& slo);
+std::string render_table(const RunSummary& s);
+std::string render_json(const RunSummary& s);
+
+}  // namespace lampi::fleet

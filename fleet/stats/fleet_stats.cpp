@@ -1,0 +1,92 @@
+#include "fleet/stats/fleet_stats.hpp"
+
+#include <algorithm>
+
+namespace lampi::fleet {
+
+const char* phase_name(LampPhase p) {
+  switch (p) {
+    case LampPhase::off:
+      return "off";
+    case LampPhase::booting:
+      return "booting";
+    case LampPhase::connecting:
+      return "connecting";
+    case LampPhase::bridged:
+      return "bridged";
+    case LampPhase::backing_off:
+      return "backing_off";
+    case LampPhase::stopped:
+      return "stopped";
+  }
+  return "off";
+}
+
+const char* disconnect_reason_name(DisconnectReason r) {
+  switch (r) {
+    case DisconnectReason::refused:
+      return "refused";
+    case DisconnectReason::lost:
+      return "lost";
+    case DisconnectReason::keepalive:
+      return "keepalive";
+    case DisconnectReason::power_off:
+      return "power_off";
+  }
+  return "lost";
+}
+
+const char* invalid_class_name(model::InvalidClass c) {
+  switch (c) {
+    case model::InvalidClass::not_json:
+      return "not_json";
+    case model::InvalidClass::not_object:
+      return "not_object";
+    case model::InvalidClass::missing_client:
+      return "missing_client";
+    case model::InvalidClass::wrong_type:
+      return "wrong_type";
+    case model::InvalidClass::out_of_range:
+      return "out_of_range";
+    case model::InvalidClass::color_incomplete:
+      return "color_incomplete";
+  }
+  return "not_json";
+}
+
+std::string topic_pattern(model::Topic t) {
+  const model::DeviceId placeholder{};
+  std::string name = model::remote_topic(t, placeholder);
+  std::string digits = placeholder.str();
+  auto at = name.find(digits);
+  if (at == std::string::npos) return name;
+  // Built anew rather than replace()d: GCC 12 warns falsely (-Wrestrict) on the latter.
+  return name.substr(0, at) + "+" + name.substr(at + digits.size());
+}
+
+void BucketHistogram::record(std::int64_t micros) {
+  double seconds = static_cast<double>(micros) / 1e6;
+  std::size_t i = 0;
+  while (i < kBucketBounds.size() && seconds > kBucketBounds[i]) ++i;
+  bump(buckets[i]);
+  bump(count);
+  bump(sum_us, static_cast<std::uint64_t>(std::max<std::int64_t>(micros, 0)));
+}
+
+void FleetStats::publish_interval(Interval& fresh) {
+  std::lock_guard lock(mailbox_mutex_);
+  mailbox_.response.merge(fresh.response);
+  mailbox_.schedule_lag.merge(fresh.schedule_lag);
+  fresh.response.reset();
+  fresh.schedule_lag.reset();
+}
+
+FleetStats::Interval FleetStats::take_interval() {
+  std::lock_guard lock(mailbox_mutex_);
+  Interval out = mailbox_;
+  mailbox_.response.reset();
+  mailbox_.schedule_lag.reset();
+  return out;
+}
+
+}  // namespace lampi::fleet

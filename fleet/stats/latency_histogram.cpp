@@ -1,0 +1,55 @@
+#include "fleet/stats/latency_histogram.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+namespace lampi::fleet {
+
+std::size_t LatencyHistogram::bucket_of(std::uint64_t v) {
+  if (v < static_cast<std::uint64_t>(kSub)) return static_cast<std::size_t>(v);
+  int exponent = static_cast<int>(std::bit_width(v)) - 1;  // >= kSubBits
+  if (exponent > kMaxExponent) return kBuckets - 1;
+  auto sub = (v >> (exponent - kSubBits)) & static_cast<std::uint64_t>(kSub - 1);
+  return static_cast<std::size_t>(exponent - kSubBits + 1) * kSub + static_cast<std::size_t>(sub);
+}
+
+std::uint64_t LatencyHistogram::upper_edge(std::size_t bucket) {
+  if (bucket < static_cast<std::size_t>(kSub)) return bucket;
+  int exponent = static_cast<int>(bucket / kSub) + kSubBits - 1;
+  std::uint64_t width = 1ULL << (exponent - kSubBits);
+  std::uint64_t lower = (1ULL << exponent) + (bucket % kSub) * width;
+  return lower + width - 1;
+}
+
+void LatencyHistogram::record(std::int64_t micros) {
+  if (micros < 0) micros = 0;
+  ++counts_[bucket_of(static_cast<std::uint64_t>(micros))];
+  ++count_;
+  sum_ += micros;
+  min_ = std::min(min_, micros);
+  max_ = std::max(max_, micros);
+}
+
+void LatencyHistogram::merge(const LatencyHistogram& other) {
+  for (std::size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  sum_ += other.sum_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+}
+
+std::int64_t LatencyHistogram::percentile(double q) const {
+  if (count_ == 0) return 0;
+  auto rank =
+      static_cast<std::uint64_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(count_)));
+  rank = std::max<std::uint64_t>(rank, 1);
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    seen += counts_[i];
+    if (seen >= rank) return std::min(static_cast<std::int64_t>(upper_edge(i)), max_);
+  }
+  return max_;
+}
+
+}  // namespace lampi::fleet

@@ -1,0 +1,179 @@
+// The lampi-fleet command itself: bad configs and impossible fleets are refused with a
+// message that names the problem, a non-zero exit, and no connection to the broker.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "fleet/broker/mosquitto_process.hpp"
+#include "tests/support/read_text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result run_cli(const std::string& args) {
+  std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/lampi-cli-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+};
+
+bool broker_saw_a_client(const lampi::fleet::MosquittoProcess& broker) {
+  return lampi::testing::read_text(broker.log_path()).find("New client connected") !=
+         std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("bad configs: a clear message naming the key, exit 2, nothing connects") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  std::string url = fmt::format("mqtt://127.0.0.1:{}", broker.port());
+  struct Case {
+    const char* what;
+    std::string yaml;
+    std::vector<std::string> expected;  // fragments of the message
+  };
+  std::vector<Case> cases = {
+      {"unknown key",
+       "lamps: 10\nbroker: {url: " + url + "}\nhatch_rat: 5\n",
+       {"hatch_rat", "unknown"}},
+      {"misspelt nested key",
+       "broker: {url: " + url + ", keepalive: 60s}\nconnect: {hatch_rte: 5}\n",
+       {"connect.hatch_rte", "hatch_rate"}},
+      {"wrong type", "lamps: many\nbroker: {url: " + url + "}\n", {"lamps", "many"}},
+      {"out of range", "lamps: 0\nbroker: {url: " + url + "}\n", {"lamps"}},
+      {"bad duration",
+       "broker: {url: " + url + "}\nrun: {duration: 10 minutes}\n",
+       {"run.duration"}},
+      {"bad url", "broker: {url: \"http://127.0.0.1:1883\"}\n", {"broker.url"}},
+      {"profile shares",
+       "broker: {url: " + url + "}\nworkload: {profiles: {touch-drag: 50, idle: 20}}\n",
+       {"workload.profiles", "100"}},
+      {"unknown profile",
+       "broker: {url: " + url + "}\nworkload: {profiles: {touch-drg: 100}}\n",
+       {"touch-drg", "touch-drag"}},
+      {"YAML syntax", "lamps: [1, 2\nbroker: {url: " + url + "}\n", {"line"}},
+      {"keepalive below libmosquitto's minimum",
+       "broker: {url: " + url + ", keepalive: 2s}\n",
+       {"broker.keepalive"}},
+      {"missing TLS files",
+       "broker:\n  url: mqtts://127.0.0.1:8883\n  tls: {ca_file: /nonexistent/ca.crt, cert_file: "
+       "\"/nonexistent/{id}.crt\", key_file: \"/nonexistent/{id}.key\"}\n",
+       {"broker.tls.ca_file", "/nonexistent/ca.crt"}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    auto path = dir.write("bad.yaml", c.yaml);
+    for (const char* command : {"run", "validate"}) {
+      CAPTURE(command);
+      auto r = run_cli(fmt::format("{} -c {} --duration 5s", command, path));
+      CAPTURE(r.output);
+      CHECK(r.exit_code == 2);
+      CHECK(r.output.find("error:") != std::string::npos);
+      for (const auto& fragment : c.expected) CHECK(r.output.find(fragment) != std::string::npos);
+    }
+  }
+  CHECK_FALSE(broker_saw_a_client(broker));
+}
+
+TEST_CASE("bad command-line values are named by their flag") {
+  auto r =
+      run_cli("validate -c " + std::string(LAMPI_SOURCE_DIR) + "/config/local.yaml --duration 5x");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--duration") != std::string::npos);
+  r = run_cli("run --broker ftp://127.0.0.1 --duration 1s");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--broker") != std::string::npos);
+}
+
+TEST_CASE("a fleet that cannot fit is refused before anything connects") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  // More lamps than this process may open file descriptors (hard limit 20,000 here).
+  auto r = run_cli(
+      fmt::format("run --lamps 900000 --broker mqtt://127.0.0.1:{} --duration 5s", broker.port()));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("file descriptors") != std::string::npos);
+  CHECK_FALSE(broker_saw_a_client(broker));
+}
+
+TEST_CASE("validate accepts the example configs that need no files") {
+  for (const char* name : {"local.yaml", "seed-mqtt-test.yaml"}) {
+    CAPTURE(name);
+    auto r = run_cli(fmt::format("validate -c {}/config/{}", LAMPI_SOURCE_DIR, name));
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("OK") != std::string::npos);
+  }
+}
+
+TEST_CASE("--help reads well") {
+  auto r = run_cli("run --help");
+  CHECK(r.exit_code == 0);
+  for (const char* flag :
+       {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
+        "--power-loss", "--summary-json", "--metrics-listen", "--report"})
+    CHECK(r.output.find(flag) != std::string::npos);
+}
+
+TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  std::string url = fmt::format("mqtt://127.0.0.1:{}", broker.port());
+  auto summary = (dir.path / "summary.json").string();
+  auto run_with = [&](const std::string& slo) {
+    auto path = dir.write(
+        "slo.yaml", "lamps: 20\nbroker: {url: " + url +
+                        "}\nconnect: {hatch_rate: 100}\nworkload: {profiles: {seed-worst-case: "
+                        "100}}\nmetrics: {listen: \"\"}\nslo: " +
+                        slo + "\n");
+    return run_cli(fmt::format("run -c {} --duration 4s --summary-json {} --report {}/report.html",
+                               path, summary, dir.path.string()));
+  };
+  auto read_summary = [&] { return lampi::testing::read_text(summary); };
+
+  auto ok = run_with("{min_bridged_ratio: 0.9, max_failure_ratio: 0.5}");
+  CAPTURE(ok.output);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.output.find("SLO min_bridged_ratio") != std::string::npos);
+  CHECK(read_summary().find("\"slos_passed\": true") != std::string::npos);
+  // Every run leaves its HTML report where --report says.
+  CHECK(fs::file_size(dir.path / "report.html") > 1000);
+  CHECK(ok.output.find("Report: " + (dir.path / "report.html").string()) != std::string::npos);
+
+  // No broker answers PUBACK within a microsecond.
+  auto broken = run_with("{p95_response_time: 1us}");
+  CAPTURE(broken.output);
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.output.find("FAIL") != std::string::npos);
+  CHECK(read_summary().find("\"slos_passed\": false") != std::string::npos);
+}

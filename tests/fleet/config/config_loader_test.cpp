@@ -1,0 +1,404 @@
+// YAML configs: the schema, its defaults, every class of error, and the shipped examples.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "fleet/config/config_loader.hpp"
+
+using namespace lampi::fleet;
+using lampi::model::Profile;
+namespace fs = std::filesystem;
+using S = std::chrono::duration<double>;
+
+namespace {
+
+FleetConfig parse(std::string_view yaml) {
+  return parse_config(yaml, "test.yaml");
+}
+
+// The full message of the ConfigError parsing yaml throws; fails the test if none.
+std::string error_of(std::string_view yaml) {
+  try {
+    parse(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL("no ConfigError for:\n" << yaml);
+  return {};
+}
+
+// Asserts the message starts with the source and key and contains the problem.
+void check_error(std::string_view yaml, const std::string& key, std::string_view problem) {
+  auto m = error_of(yaml);
+  CAPTURE(m);
+  CHECK(m.starts_with("test.yaml: " + key + ": "));
+  CHECK(m.find(problem) != std::string::npos);
+}
+
+std::string validate_error(const FleetConfig& c) {
+  try {
+    validate(c);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL("validate() accepted the config");
+  return {};
+}
+
+std::string check_files_error(const FleetConfig& c) {
+  try {
+    check_files(c);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL("check_files() accepted the config");
+  return {};
+}
+
+// A fresh directory under the system temp dir, removed at scope exit.
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("lampi-config-test-" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+  void touch(const fs::path& name) const { std::ofstream(path / name) << "x"; }
+};
+
+}  // namespace
+
+TEST_CASE("an empty file, or only comments, gives the struct defaults") {
+  for (auto text : {"", "# nothing yet\n", "---\n"}) {
+    auto c = parse(text);
+    FleetConfig d;
+    CHECK(c.lamps == d.lamps);
+    CHECK(c.device_id_base == d.device_id_base);
+    CHECK_FALSE(c.broker.has_value());
+    CHECK(c.hatch_rate == d.hatch_rate);
+    CHECK(c.duration == d.duration);
+    REQUIRE(c.profiles.size() == 1);
+    CHECK(c.profiles[0].profile == Profile::touch_drag);
+    CHECK(c.response_timeout == d.response_timeout);
+    CHECK(c.metrics_listen == "127.0.0.1:9464");
+    CHECK(c.model.keepalive == d.model.keepalive);
+    CHECK(c.model.sessions.worst_case_messages == d.model.sessions.worst_case_messages);
+  }
+}
+
+TEST_CASE("every key of the schema lands in its field") {
+  auto c = parse(R"(
+lamps: 1000
+device_id_base: "1e0000000100"
+broker:
+  url: mqtts://lampi.example.com
+  username: alice
+  password: "no"
+  protocol: "5"
+  keepalive: 30s
+  clean_session: yes
+  reconnect: { base: 2s, cap: 20s }
+  tls: { ca_file: ca.crt, cert_file: "certs/{id}.crt", key_file: "certs/{id}.key", verify: off }
+connect: { hatch_rate: 12.5, max_in_flight: 7, source_addresses: ["127.0.0.2-127.0.0.4", 127.0.0.9] }
+run: { duration: 1h30m, threads: 3, seed: 18446744073709551615, stop: power-loss, stop_timeout: 4s }
+workload:
+  profiles: { touch-drag: 80, seed-worst-case: 10, idle: 5, bluetooth: 5 }
+  response_timeout: 250ms
+  validation: strict
+  sessions: { frame_rate: 30, drag_duration: [300ms, 2s], think_time: [3s, 9s], tap_probability: 0.5,
+              worst_case_messages: 12, worst_case_think: 1.5s, phone_session: [10s, 60s],
+              phone_idle: [5s, 30s], phone_write_interval: [1s, 5s] }
+lamp: { service_restart_delay: 2s, ui_update_delay: 20ms, bridge_queue_limit: 50,
+        service_start: { lamp_service: [100ms, 200ms], lamp_ui: [1s, 2s], bt_peripheral: 1s, bt_central: [0s, 3s] } }
+metrics: { listen: "" }
+report: { summary_json: out/summary.json, html: out/report.html }
+slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.99 }
+)");
+  using lampi::model::seconds_to_duration;
+  CHECK(c.lamps == 1000);
+  CHECK(c.device_id_base == 0x1e0000000100ULL);
+  REQUIRE(c.broker.has_value());
+  CHECK(c.broker->tls);
+  CHECK(c.broker->port == 8883);
+  CHECK(c.username == "alice");
+  CHECK(c.password == "no");  // a string, not YAML 1.1's false
+  CHECK(c.mqtt_version == MqttVersion::v5);
+  CHECK(c.model.keepalive == seconds_to_duration(30));
+  CHECK(c.model.clean_session);
+  CHECK(c.model.reconnect_base == seconds_to_duration(2));
+  CHECK(c.model.reconnect_cap == seconds_to_duration(20));
+  CHECK(c.tls.ca_file == "ca.crt");
+  CHECK(c.tls.cert_file == "certs/{id}.crt");
+  CHECK(c.tls.key_file == "certs/{id}.key");
+  CHECK_FALSE(c.tls.verify);
+  CHECK(c.hatch_rate == 12.5);
+  CHECK(c.max_connects_in_flight == 7);
+  CHECK(c.source_addresses ==
+        std::vector<std::string>{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.9"});
+  CHECK(c.duration == S(5400));
+  CHECK(c.threads == 3);
+  CHECK(c.seed == 18446744073709551615ULL);
+  CHECK(c.stop_mode == StopMode::power_loss);
+  CHECK(c.stop_timeout == S(4));
+  REQUIRE(c.profiles.size() == 4);
+  CHECK(c.profiles[1].profile == Profile::seed_worst_case);
+  CHECK(c.profiles[1].percent == 10.0);
+  CHECK(c.response_timeout == S(0.25));
+  CHECK(c.model.mode == lampi::model::ValidationMode::strict);
+  const auto& s = c.model.sessions;
+  CHECK(s.frame_rate_hz == 30.0);
+  CHECK(s.think_time.min == seconds_to_duration(3));
+  CHECK(s.think_time.max == seconds_to_duration(9));
+  CHECK(s.tap_probability == 0.5);
+  CHECK(s.worst_case_messages == 12);
+  CHECK(s.worst_case_think.min == seconds_to_duration(1.5));  // one duration = [d, d]
+  CHECK(s.worst_case_think.max == seconds_to_duration(1.5));
+  CHECK(c.model.service_restart_delay == seconds_to_duration(2));
+  CHECK(c.model.ui_update_delay == seconds_to_duration(0.02));
+  CHECK(c.model.bridge_queue_limit == 50);
+  CHECK(c.model.service_start[0].max == seconds_to_duration(0.2));
+  CHECK(c.model.service_start[2].min == seconds_to_duration(1));
+  CHECK(c.model.service_start[3].max == seconds_to_duration(3));
+  CHECK(c.metrics_listen.empty());
+  CHECK(c.summary_json == "out/summary.json");
+  CHECK(c.report_html == "out/report.html");
+  CHECK(*c.slo.p95_response_seconds == doctest::Approx(0.2));
+  CHECK(*c.slo.max_failure_ratio == 0.01);
+  CHECK(*c.slo.min_bridged_ratio == 0.99);
+}
+
+TEST_CASE("yaml-cpp quirks: hex-looking IDs, bare numbers, empty sections") {
+  CHECK(parse("device_id_base: 1e0000000000").device_id_base == 0x1e0000000000ULL);  // not 1.0
+  CHECK(parse("device_id_base: 0x1E0000000abc").device_id_base == 0x1e0000000abcULL);
+  CHECK(parse("device_id_base: 100").device_id_base == 0x100);  // IDs are always hex
+  CHECK(parse("run: { duration: 90 }").duration == S(90));
+  CHECK(parse("broker:\n  username:\n").username.empty() == true);
+  auto c = parse("broker:\nslo:\n  p95_response_time:\n");
+  CHECK_FALSE(c.broker.has_value());  // a section with everything commented out
+  CHECK_FALSE(c.slo.p95_response_seconds.has_value());
+  CHECK(parse("broker: { keepalive: 30s }").model.keepalive == std::chrono::seconds(30));
+  CHECK(parse("connect: { source_addresses: 127.0.0.2-127.0.0.3 }").source_addresses.size() == 2);
+  CHECK(parse("broker: { url: mqtt://h, protocol: 3.1.1 }").mqtt_version == MqttVersion::v311);
+}
+
+TEST_CASE("unknown keys are named, with the nearest known key") {
+  check_error("lampz: 10\n", "lampz", "unknown key; expected one of lamps, device_id_base");
+  CHECK(error_of("lampz: 10\n").find("; did you mean lamps? (line 1, column 1)") !=
+        std::string::npos);
+  check_error("broker:\n  tls:\n    ca_fil: x\n", "broker.tls.ca_fil", "did you mean ca_file?");
+  check_error("connect: { hatch-rate: 5 }", "connect.hatch-rate", "did you mean hatch_rate?");
+  check_error("workload: { sessoins: {} }", "workload.sessoins", "did you mean sessions?");
+  check_error("run: { colour: red }", "run.colour",
+              "unknown key; expected one of duration, threads, seed");
+  check_error("lamp: { service_start: { lamp_ux: 1s } }", "lamp.service_start.lamp_ux",
+              "did you mean lamp_ui?");
+  // The brief's example, word for word.
+  CHECK(error_of("workload:\n  profiles:\n    touch-drg: 100\n") ==
+        "test.yaml: workload.profiles.touch-drg: unknown profile; expected one of idle, "
+        "seed-worst-case, touch-drag, bluetooth; did you mean touch-drag? (line 3, column 5)");
+}
+
+TEST_CASE("YAML syntax errors give line and column") {
+  auto m = error_of("lamps: 10\nbroker: [mqtt://x\nrun: {}\n");
+  CHECK(m.starts_with("test.yaml: YAML syntax error: "));
+  CHECK(m.find("(line 3,") != std::string::npos);
+  CHECK(error_of("a: 1\n\tb: 2\n").find("illegal tab") != std::string::npos);
+  CHECK(error_of("lamps: 1\n---\nlamps: 2\n").find("holds 2 YAML documents") != std::string::npos);
+  check_error("lamps: 1\nlamps: 2\n", "lamps", "duplicate key; it is already set at line 1");
+  CHECK(error_of("- lamps\n").starts_with("test.yaml: the file must be a mapping of keys"));
+}
+
+TEST_CASE("wrong types are named with what is expected") {
+  check_error("lamps: many", "lamps", "expected a whole number; got \"many\"");
+  check_error("lamps: 1.5", "lamps", "expected a whole number");
+  check_error("lamps: [1, 2]", "lamps", "a list; expected a whole number");
+  check_error("lamps:", "lamps", "no value; expected a whole number");
+  check_error("broker: mqtt://x", "broker", "expected a mapping of keys");
+  check_error("broker: { tls: { verify: maybe } }", "broker.tls.verify",
+              "expected true or false; got \"maybe\"");
+  check_error("connect: { hatch_rate: fast }", "connect.hatch_rate",
+              "expected a number; got \"fast\"");
+  check_error("connect: { hatch_rate: .inf }", "connect.hatch_rate", "expected a number");
+  check_error("run: { stop: powerloss }", "run.stop",
+              "unknown value \"powerloss\"; expected one of graceful, power-loss; did you mean "
+              "power-loss?");
+  check_error("broker: { url: mqtt://h, protocol: 4 }", "broker.protocol",
+              "expected one of 3.1.1, 5");
+  check_error("workload: { validation: lax }", "workload.validation",
+              "expected one of faithful, strict");
+  check_error("workload: { sessions: { think_time: [1s, 2s, 3s] } }",
+              "workload.sessions.think_time", "a list of 3; expected [min, max]");
+  check_error("device_id_base: 1e00000000000", "device_id_base", "expected up to 12 hex digits");
+  check_error("device_id_base: lamp", "device_id_base", "expected up to 12 hex digits");
+  check_error("connect: { source_addresses: [[127.0.0.2]] }", "connect.source_addresses[0]",
+              "expected an IPv4 address or range");
+}
+
+TEST_CASE("negative, zero and out-of-range values") {
+  check_error("lamps: -5", "lamps", "must not be negative; got -5");
+  check_error("lamps: 0", "lamps", "must be from 1 to 1000000; got 0 (line 1, column 1)");
+  check_error("lamps: 2000000", "lamps", "must be from 1 to 1000000");
+  check_error("run: { threads: 5000 }", "run.threads", "must be from 0 (one per core) to 1024");
+  check_error("run: { seed: 99999999999999999999 }", "run.seed", "too large");
+  check_error("connect: { hatch_rate: 0 }", "connect.hatch_rate", "must be above 0");
+  check_error("connect: { max_in_flight: 0 }", "connect.max_in_flight", "must be at least 1");
+  check_error("workload: { response_timeout: 0s }", "workload.response_timeout",
+              "must be above 0s; got 0s");
+  check_error("broker: { keepalive: 2s }", "broker.keepalive",
+              "must be whole seconds from 5s to 65535s; got 2s");
+  check_error("broker: { keepalive: 7.5s }", "broker.keepalive", "whole seconds");
+  check_error("broker: { reconnect: { base: 0s } }", "broker.reconnect.base", "must be above 0");
+  check_error("broker: { reconnect: { base: 10s, cap: 5s } }", "broker.reconnect.cap",
+              "must be at least broker.reconnect.base (10s); got 5s");
+  check_error("workload: { sessions: { frame_rate: 0 } }", "workload.sessions.frame_rate",
+              "must be above 0");
+  check_error("workload: { sessions: { tap_probability: 1.5 } }",
+              "workload.sessions.tap_probability", "must be a probability from 0 to 1; got 1.5");
+  check_error("workload: { sessions: { worst_case_messages: 0 } }",
+              "workload.sessions.worst_case_messages", "must be from 1 to 60000");
+  check_error("lamp: { bridge_queue_limit: 0 }", "lamp.bridge_queue_limit", "must be at least 1");
+  check_error("slo: { max_failure_ratio: 5 }", "slo.max_failure_ratio",
+              "must be a ratio from 0 to 1");
+  check_error("slo: { p95_response_time: 0s }", "slo.p95_response_time", "must be above 0s");
+  check_error("device_id_base: ffffffffff00\nlamps: 1000\n", "device_id_base",
+              "ffffffffff00 + 1000 lamps runs past ffffffffffff (device IDs are 48 bits)");
+  CHECK(parse("device_id_base: ffffffffff00\nlamps: 256\n").lamps == 256);  // exactly fits
+}
+
+TEST_CASE("ranges need min <= max, and waits must let time pass") {
+  check_error("workload: { sessions: { drag_duration: [2s, 300ms] } }",
+              "workload.sessions.drag_duration",
+              "min 2s is above max 300ms; expected [min, max] with min <= max");
+  check_error("lamp: { service_start: { lamp_ui: [3s, 1s] } }", "lamp.service_start.lamp_ui",
+              "min 3s is above max 1s");
+  check_error("workload: { sessions: { think_time: [0s, 1s] } }", "workload.sessions.think_time",
+              "min must be above 0");
+  CHECK(parse("workload: { sessions: { drag_duration: [0s, 1s] } }")
+            .model.sessions.drag_duration.max == std::chrono::seconds(1));
+}
+
+TEST_CASE("profile shares must add up to 100") {
+  auto m = error_of("workload:\n  profiles: { touch-drag: 80, idle: 10 }\n");
+  CHECK(m == "test.yaml: workload.profiles: shares add up to 90; expected 100 (line 2, column 3)");
+  check_error("workload: { profiles: { idle: 150, touch-drag: -50 } }", "workload.profiles.idle",
+              "must be a percentage from 0 to 100; got 150");
+  check_error("workload: { profiles: {} }", "workload.profiles", "expected at least one profile");
+  check_error("workload: { profiles: { idle: many } }", "workload.profiles.idle",
+              "expected a number");
+  CHECK(parse("workload: { profiles: { idle: 33.3, touch-drag: 33.3, bluetooth: 33.4 } }")
+            .profiles.size() == 3);
+}
+
+TEST_CASE("malformed durations, URLs and source ranges name their key") {
+  check_error("run: { duration: 10 minutes }", "run.duration", "unknown unit \"minutes\"");
+  check_error("run:\n  stop_timeout: -1s\n", "run.stop_timeout", "is negative");
+  CHECK(error_of("run:\n  stop_timeout: -1s\n").ends_with("(line 2, column 3)"));
+  check_error("broker: { url: http://broker }", "broker.url", "unsupported scheme \"http\"");
+  check_error("broker: { url: \"\" }", "broker.url", "has no scheme");
+  check_error("connect:\n  source_addresses:\n    - 127.0.0.2\n    - 127.0.0.9-127.0.0.3\n",
+              "connect.source_addresses[1]",
+              "runs backwards; write the lower address first (line 4, column 7)");
+  check_error("connect: { source_addresses: [10.0.0.0-10.2.0.0] }", "connect.source_addresses[0]",
+              "a range may cover at most 65536");
+  check_error("connect: { source_addresses: [127.0.0.2, 127.0.0.1-127.0.0.3] }",
+              "connect.source_addresses", "127.0.0.2 is listed twice");
+  check_error("broker: { url: \"mqtt://[::1]\" }\nconnect: { source_addresses: [127.0.0.2] }",
+              "connect.source_addresses", "cannot reach the IPv6 broker");
+  check_error("metrics: { listen: localhost }", "metrics.listen", "or \"\" to disable metrics");
+  check_error("report: { summary_json: a.out, html: a.out }", "report.html",
+              "same file as report.summary_json");
+}
+
+TEST_CASE("credentials and TLS settings must fit the broker URL") {
+  check_error("broker: { username: bob }", "broker.username", "set without broker.url");
+  check_error("broker: { url: mqtt://h, password: pw }", "broker.password",
+              "set without broker.username, which MQTT 3.1.1 does not allow");
+  CHECK(parse("broker: { url: mqtt://h, password: pw, protocol: 5 }").password == "pw");
+  check_error("broker: { url: mqtt://h, tls: { ca_file: ca.crt } }", "broker.tls",
+              "broker.url is not mqtts://");
+  check_error(
+      "broker: { url: mqtts://h, tls: { cert_file: \"certs/lamp.crt\", key_file: "
+      "\"certs/{id}.key\" } }",
+      "broker.tls.cert_file",
+      "\"certs/lamp.crt\" has no {id}; each lamp needs its own certificate");
+  check_error(
+      "broker: { url: mqtts://h, tls: { cert_file: \"c/{id}.crt\", key_file: c/lamp.key } }",
+      "broker.tls.key_file", "has no {id}");
+  check_error("broker: { url: mqtts://h, tls: { cert_file: \"c/{id}.crt\" } }",
+              "broker.tls.key_file", "needs both cert_file and key_file");
+  CHECK(parse("broker: { url: mqtts://h }").tls.ca_file.empty());
+}
+
+TEST_CASE("validate() rechecks after command-line overrides, in YAML key names") {
+  auto c = parse("lamps: 10");
+  validate(c);
+  c.lamps = 0;
+  CHECK(validate_error(c) == "lamps: must be from 1 to 1000000; got 0");
+  c.lamps = 10;
+  c.profiles = parse_profile_mix("idle:50,touch-drag:50");
+  validate(c);
+  c.profiles.push_back({Profile::idle, 0});
+  CHECK(validate_error(c) == "workload.profiles.idle: listed twice");
+  c = parse("broker: { url: mqtts://h, tls: { ca_file: ca.crt } }");
+  c.broker = parse_broker_url("mqtt://h");  // --broker without TLS
+  CHECK(validate_error(c).starts_with("broker.tls: set, but broker.url is not mqtts://"));
+  c = FleetConfig{};
+  c.source_addresses = {"127.0.0.2-127.0.0.3"};  // must arrive expanded
+  CHECK(validate_error(c).starts_with("connect.source_addresses: "));
+  c = FleetConfig{};
+  c.hatch_rate = -1;
+  CHECK(validate_error(c).starts_with("connect.hatch_rate: must be above 0"));
+}
+
+TEST_CASE("check_files() finds missing TLS files and report directories") {
+  TempDir dir;
+  const auto base = dir.path.string() + "/";
+  auto c = parse("lamps: 3\nbroker:\n  url: mqtts://h\n  tls:\n    ca_file: " + base +
+                 "ca.crt\n    cert_file: \"" + base + "{id}_broker.crt\"\n    key_file: \"" + base +
+                 "{id}_broker.key\"\n");
+  CHECK(check_files_error(c).starts_with("broker.tls.ca_file: \"" + base +
+                                         "ca.crt\" does not exist"));
+  dir.touch("ca.crt");
+  for (auto id : {"1e0000000000", "1e0000000002"}) {
+    dir.touch(std::string(id) + "_broker.crt");
+    dir.touch(std::string(id) + "_broker.key");
+  }
+  auto m = check_files_error(c);
+  CHECK(m.starts_with("broker.tls.cert_file: \"" + base +
+                      "1e0000000001_broker.crt\" is missing or unreadable"));
+  dir.touch("1e0000000001_broker.crt");
+  CHECK(check_files_error(c).starts_with("broker.tls.key_file: "));
+  dir.touch("1e0000000001_broker.key");
+  check_files(c);
+
+  c.lamps = 5;
+  CHECK(check_files_error(c).find("and so are 1 more of the 5 lamps' files") != std::string::npos);
+  c.lamps = 3;
+  c.summary_json = base + "no-such-dir/summary.json";
+  CHECK(check_files_error(c).starts_with("report.summary_json: directory"));
+  c.summary_json = base + "summary.json";
+  check_files(c);
+}
+
+TEST_CASE("load_config reads files and names them in errors") {
+  TempDir dir;
+  auto missing = dir.path / "nope.yaml";
+  try {
+    load_config(missing);
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) ==
+          missing.string() + ": cannot open the file: No such file or directory");
+  }
+  std::ofstream(dir.path / "bad.yaml") << "lamps: 10\nrun: { thread: 2 }\n";
+  try {
+    load_config(dir.path / "bad.yaml");
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).starts_with((dir.path / "bad.yaml").string() +
+                                            ": run.thread: unknown key"));
+    CHECK(e.line() == 2);
+  }
+  CHECK_THROWS_AS(load_config(dir.path), ConfigError);
+}
