@@ -90,7 +90,7 @@ struct SessionState {
   std::uint16_t frames = 0;
   float from = 0.0f;
   float to = 0.0f;
-  VirtualTime phone_leaves{0};
+  VirtualTime phone_leaves{};
 };
 
 struct Lamp {
