@@ -49,21 +49,21 @@ using detail::Step;
 
 void on_remote_connected(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
   if (!lamp.powered || lamp.bridge.link != LinkState::connecting) return;
-  Step s{lamp, cfg, now, now, fx};
+  Step s{lamp, cfg, now, fx};
   auto& bridge = lamp.bridge;
   bridge.link = LinkState::up;
   bridge.restart_timeout = cfg.reconnect_base;
-  detail::remote(s, RemoteKind::publish, Topic::bridge_state, 1, true, "1", now);
+  detail::remote(s, RemoteKind::publish, Topic::bridge_state, 1, true, "1", s.scheduled);
   detail::publish_local(s, LocalClient::bridge, Topic::bridge_state, 1, true, "1");
   for (auto [topic, qos] : detail::kInTopics)
-    detail::remote(s, RemoteKind::subscribe, topic, qos, false, {}, now);
+    detail::remote(s, RemoteKind::subscribe, topic, qos, false, {}, s.scheduled);
   // Mosquitto re-sends the local retained messages of its out-topics on every connect.
   for (Topic topic : detail::kOutTopics) {
     const auto& slot = lamp.broker.retained[index_of(topic)];
     if (!slot.present) continue;
     auto qos = static_cast<std::uint8_t>(
         std::min<int>(slot.qos, detail::granted_qos(LocalClient::bridge, topic)));
-    detail::remote(s, RemoteKind::publish, topic, qos, true, slot.payload, now);
+    detail::remote(s, RemoteKind::publish, topic, qos, true, slot.payload, s.scheduled);
   }
   for (auto& m : bridge.queue)
     detail::remote(s, RemoteKind::publish, m.topic, m.qos, m.retain, std::move(m.payload),
@@ -74,7 +74,7 @@ void on_remote_connected(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Ef
 
 void on_remote_disconnected(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
   if (!lamp.powered || lamp.bridge.link == LinkState::down) return;
-  Step s{lamp, cfg, now, now, fx};
+  Step s{lamp, cfg, now, fx};
   auto& bridge = lamp.bridge;
   bool was_up = bridge.link == LinkState::up;
   bridge.link = LinkState::down;
@@ -84,7 +84,7 @@ void on_remote_disconnected(Lamp& lamp, const ModelConfig& cfg, VirtualTime now,
   auto prev = std::max(bridge.restart_timeout.count(), base);
   auto wait = lamp.rng.between(base, std::max(base, 3 * prev));
   bridge.restart_timeout = Duration{std::min(wait, cfg.reconnect_cap.count())};
-  s.set_timer(TimerSlot::bridge_reconnect, now + bridge.restart_timeout);
+  s.set_timer(TimerSlot::bridge_reconnect, s.scheduled + bridge.restart_timeout);
 }
 
 void on_remote_message(Lamp& lamp, const ModelConfig& cfg, VirtualTime now,
@@ -95,7 +95,7 @@ void on_remote_message(Lamp& lamp, const ModelConfig& cfg, VirtualTime now,
   if (!topic) return;
   for (auto [in_topic, in_qos] : detail::kInTopics) {
     if (in_topic != *topic) continue;
-    Step s{lamp, cfg, now, now, fx};
+    Step s{lamp, cfg, now, fx};
     detail::publish_local(s, LocalClient::bridge, *topic, std::min(qos, in_qos), retain,
                           std::string(payload));
   }

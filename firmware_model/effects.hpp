@@ -26,7 +26,7 @@ struct RemoteAction {
   std::string payload;
   // When the cause of this action was due: latency is measured from here, not from
   // when a busy loop got round to it (coordinated omission).
-  VirtualTime scheduled{0};
+  VirtualTime scheduled{};
 
   friend bool operator==(const RemoteAction&, const RemoteAction&) = default;
 };

@@ -104,7 +104,7 @@ std::string phone_address_text(const BluetoothState& bt) {
 
 void power_on(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
   if (lamp.powered) return;
-  Step s{lamp, cfg, now, now, fx};
+  Step s{lamp, cfg, now, fx};
   lamp.powered = true;
   lamp.service_crashed = false;
   lamp.timers.fill(kNever);
@@ -121,12 +121,12 @@ void power_on(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) 
   lamp.bridge.restart_timeout = cfg.reconnect_base;
   detail::bridge_connect(s);
   for (std::size_t i = 0; i < kServiceCount; ++i)
-    s.set_timer(start_slot(static_cast<Service>(i)), now + s.sample(cfg.service_start[i]));
+    s.set_timer(start_slot(static_cast<Service>(i)), s.scheduled + s.sample(cfg.service_start[i]));
 }
 
 void power_off(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, PowerOff how, Effects& fx) {
   if (!lamp.powered) return;
-  Step s{lamp, cfg, now, now, fx};
+  Step s{lamp, cfg, now, fx};
   if (how == PowerOff::graceful) {
     // systemd stops the services before Mosquitto; killed by SIGTERM they never send
     // DISCONNECT, so their wills are published and cross the bridge if it is up.
@@ -135,7 +135,7 @@ void power_off(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, PowerOff how
       detail::drop_local(s, c, true);
   }
   if (lamp.bridge.link != LinkState::down)
-    fx.remote.push_back({RemoteKind::disconnect, Topic::bridge_state, 0, false, {}, now});
+    fx.remote.push_back({RemoteKind::disconnect, Topic::bridge_state, 0, false, {}, s.scheduled});
   lamp.powered = false;
   lamp.broker.connected = 0;
   lamp.bridge.link = LinkState::down;
@@ -155,34 +155,36 @@ void advance(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
     if (*it > now) return;
     VirtualTime due = *it;
     *it = kNever;
-    Step s{lamp, cfg, now, due, fx};
+    // The timer fires at its own time, not at `now`: everything it causes, and every
+    // timer it chains, is reckoned from `due`, so a late call does not drift the lamp.
+    Step s{lamp, cfg, due, fx};
     fire(s, static_cast<TimerSlot>(it - lamp.timers.begin()));
   }
 }
 
-void touch_slider(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Slider slider, double value,
-                  Effects& fx) {
-  if (!is_connected(lamp, LocalClient::lamp_ui)) return;
-  Step s{lamp, cfg, now, now, fx};
-  double& target = slider == Slider::hue          ? lamp.ui.hue
-                   : slider == Slider::saturation ? lamp.ui.saturation
-                                                  : lamp.ui.brightness;
+namespace detail {
+
+void touch_slider(Step& s, Slider slider, double value) {
+  auto& ui = s.lamp.ui;
+  if (!is_connected(s.lamp, LocalClient::lamp_ui)) return;
+  double& target = slider == Slider::hue          ? ui.hue
+                   : slider == Slider::saturation ? ui.saturation
+                                                  : ui.brightness;
   value = std::clamp(value, 0.0, 1.0);
   if (target == value) return;  // Kivy fires on_<prop> only when the value changes
   target = value;
-  detail::ui_property_changed(s);
+  ui_property_changed(s);
 }
 
-void tap_power(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
-  if (!is_connected(lamp, LocalClient::lamp_ui)) return;
-  Step s{lamp, cfg, now, now, fx};
-  lamp.ui.on = !lamp.ui.on;
-  detail::ui_property_changed(s);
+void tap_power(Step& s) {
+  if (!is_connected(s.lamp, LocalClient::lamp_ui)) return;
+  s.lamp.ui.on = !s.lamp.ui.on;
+  ui_property_changed(s);
 }
 
-void phone_connect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
+void phone_connect(Step& s) {
+  auto& lamp = s.lamp;
   if (!lamp.powered || lamp.bt.phone_connected) return;
-  Step s{lamp, cfg, now, now, fx};
   auto& bt = lamp.bt;
   std::uint64_t bits = lamp.rng.next();
   for (auto& byte : bt.phone_address) {
@@ -190,50 +192,88 @@ void phone_connect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects&
     bits >>= 8;
   }
   bt.phone_connected = true;
-  bt.rssi = static_cast<std::int8_t>(cfg.sessions.rssi_mean_dbm);
+  bt.rssi = static_cast<std::int8_t>(s.cfg.sessions.rssi_mean_dbm);
   bt.last_reported_rssi = 0;
-  s.set_timer(TimerSlot::rssi_poll, now + std::chrono::seconds(1));
+  // lamp_bt_central polls once a second from the moment the phone connected.
+  s.set_timer(TimerSlot::rssi_poll, s.scheduled + std::chrono::seconds(1));
   if (!is_connected(lamp, LocalClient::bt_central)) return;
-  detail::publish_local(
-      s, LocalClient::bt_central, Topic::bluetooth, 0, false,
-      "{\"state\": \"connected\", \"client\": \"" + phone_address_text(bt) + "\"}");
+  publish_local(s, LocalClient::bt_central, Topic::bluetooth, 0, false,
+                "{\"state\": \"connected\", \"client\": \"" + phone_address_text(bt) + "\"}");
 }
 
-void phone_disconnect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
+void phone_disconnect(Step& s) {
+  auto& lamp = s.lamp;
   if (!lamp.powered || !lamp.bt.phone_connected) return;
-  Step s{lamp, cfg, now, now, fx};
   lamp.bt.phone_connected = false;
   s.clear_timer(TimerSlot::rssi_poll);
   if (!is_connected(lamp, LocalClient::bt_central)) return;
-  detail::publish_local(
+  publish_local(
       s, LocalClient::bt_central, Topic::bluetooth, 0, false,
       "{\"state\": \"disconnected\", \"client\": \"" + phone_address_text(lamp.bt) + "\"}");
 }
 
-void ble_write_brightness(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, std::uint8_t value,
-                          Effects& fx) {
-  Step s{lamp, cfg, now, now, fx};
+void ble_write_brightness(Step& s, std::uint8_t value) {
   std::string msg = "{\"client\": \"lamp_bt_peripheral\", \"brightness\": ";
   append_python_float(msg, value / 255.0);
   msg += '}';
   publish_from_peripheral(s, std::move(msg));
 }
 
-void ble_write_on(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, bool on, Effects& fx) {
-  Step s{lamp, cfg, now, now, fx};
+void ble_write_on(Step& s, bool on) {
   publish_from_peripheral(s, on ? "{\"client\": \"lamp_bt_peripheral\", \"on\": true}"
                                 : "{\"client\": \"lamp_bt_peripheral\", \"on\": false}");
 }
 
-void ble_write_color(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, std::uint8_t hue,
-                     std::uint8_t saturation, Effects& fx) {
-  Step s{lamp, cfg, now, now, fx};
+void ble_write_color(Step& s, std::uint8_t hue, std::uint8_t saturation) {
   std::string msg = "{\"client\": \"lamp_bt_peripheral\", \"color\": {\"h\": ";
   append_python_float(msg, hue / 255.0);
   msg += ", \"s\": ";
   append_python_float(msg, saturation / 255.0);
   msg += "}}";
   publish_from_peripheral(s, std::move(msg));
+}
+
+}  // namespace detail
+
+// Called from outside a step (the shell, tests), these happen at the `now` they are
+// given: it is their scheduled time.
+
+void touch_slider(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Slider slider, double value,
+                  Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::touch_slider(s, slider, value);
+}
+
+void tap_power(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::tap_power(s);
+}
+
+void phone_connect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::phone_connect(s);
+}
+
+void phone_disconnect(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::phone_disconnect(s);
+}
+
+void ble_write_brightness(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, std::uint8_t value,
+                          Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::ble_write_brightness(s, value);
+}
+
+void ble_write_on(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, bool on, Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::ble_write_on(s, on);
+}
+
+void ble_write_color(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, std::uint8_t hue,
+                     std::uint8_t saturation, Effects& fx) {
+  Step s{lamp, cfg, now, fx};
+  detail::ble_write_color(s, hue, saturation);
 }
 
 }  // namespace lampi::model

@@ -90,7 +90,7 @@ struct SessionState {
   std::uint16_t frames = 0;
   float from = 0.0f;
   float to = 0.0f;
-  VirtualTime phone_leaves{0};
+  VirtualTime phone_leaves{};
 };
 
 struct Lamp {
@@ -120,7 +120,9 @@ void power_off(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, PowerOff how
 
 // The earliest time `advance` has work to do (kNever when none).
 VirtualTime next_deadline(const Lamp& lamp);
-// Fires every timer due at or before `now`, in time order.
+// Fires every timer due at or before `now`, in time order, each at its own due time:
+// called late, it stamps the effects and chains the timers exactly as calls on time
+// would have (the lateness shows in the latency measured from `scheduled`).
 void advance(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx);
 
 // Remote events, as the shell observed them on the bridge's connection.
@@ -130,7 +132,8 @@ void on_remote_message(Lamp& lamp, const ModelConfig& cfg, VirtualTime now,
                        std::string_view remote_topic, std::string_view payload, std::uint8_t qos,
                        bool retain, Effects& fx);
 
-// A person at the lamp (sessions call these too).
+// A person at the lamp, happening at `now` (sessions use the detail:: forms, which
+// happen at their step's scheduled time).
 void touch_slider(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Slider slider, double value,
                   Effects& fx);
 void tap_power(Lamp& lamp, const ModelConfig& cfg, VirtualTime now, Effects& fx);

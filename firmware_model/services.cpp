@@ -36,7 +36,9 @@ void lamp_service_on_set_config(Step& s, const std::string& payload) {
       s.observe(ObservationKind::service_crashed, why);
       s.lamp.service_crashed = true;
       drop_local(s, LocalClient::lamp_service, true);
-      s.set_timer(TimerSlot::start_lamp_service, s.now + s.cfg.service_restart_delay);
+      // From the crash, i.e. when the fatal message was due: a late step must not
+      // push the restart (and every crash after it) later.
+      s.set_timer(TimerSlot::start_lamp_service, s.scheduled + s.cfg.service_restart_delay);
       return;
   }
 }
@@ -130,9 +132,10 @@ void on_local_message(Step& s, LocalClient to, Topic topic, std::uint8_t qos, bo
 }
 
 void ui_property_changed(Step& s) {
-  // Kivy: every property change schedules one _update_leds() unless one is pending.
+  // Kivy: every property change schedules one _update_leds() unless one is pending,
+  // ui_update_delay after the change: after the touch's due time, not after a late step.
   if (!s.timer_pending(TimerSlot::ui_update_leds))
-    s.set_timer(TimerSlot::ui_update_leds, s.now + s.cfg.ui_update_delay);
+    s.set_timer(TimerSlot::ui_update_leds, s.scheduled + s.cfg.ui_update_delay);
 }
 
 void ui_publish_state(Step& s) {
@@ -152,7 +155,8 @@ void ui_publish_state(Step& s) {
 void rssi_poll(Step& s) {
   auto& bt = s.lamp.bt;
   if (!bt.phone_connected) return;
-  s.set_timer(TimerSlot::rssi_poll, s.now + std::chrono::seconds(1));
+  // Polls chain from the schedule, one a second since the connect, not from a late run.
+  s.set_timer(TimerSlot::rssi_poll, s.scheduled + std::chrono::seconds(1));
   int step = s.cfg.sessions.rssi_step_dbm;
   int next =
       bt.rssi + static_cast<int>(s.lamp.rng.between(std::int64_t{-step}, std::int64_t{step}));

@@ -29,8 +29,10 @@ double smoothstep(double x) {
   return x * x * (3.0 - 2.0 * x);
 }
 
+// The person starts thinking when the last action was due, so a late step does not
+// push the rest of the session later.
 void wait(Step& s, DurationRange think) {
-  s.set_timer(TimerSlot::session, s.now + s.sample(think));
+  s.set_timer(TimerSlot::session, s.scheduled + s.sample(think));
 }
 
 void start_drag(Step& s, int frames) {
@@ -54,7 +56,7 @@ void drag_frame(Step& s) {
   ++session.frame;
   double x = smoothstep(static_cast<double>(session.frame) / session.frames);
   double value = session.from + (session.to - session.from) * x;
-  touch_slider(s.lamp, s.cfg, s.now, session.slider, value, s.fx);
+  touch_slider(s, session.slider, value);
   if (session.frame < session.frames) {
     // Frames follow the schedule, not the moment this one ran.
     s.set_timer(TimerSlot::session, s.scheduled + frame_period(cfg));
@@ -73,7 +75,7 @@ void touch_tick(Step& s) {
   if (s.lamp.profile == Profile::seed_worst_case) {
     start_drag(s, cfg.worst_case_messages);
   } else if (s.lamp.rng.chance(cfg.tap_probability)) {
-    tap_power(s.lamp, s.cfg, s.now, s.fx);
+    tap_power(s);
     wait(s, cfg.think_time);
     return;
   } else {
@@ -87,14 +89,15 @@ void phone_tick(Step& s) {
   auto& lamp = s.lamp;
   const auto& cfg = s.cfg.sessions;
   if (lamp.session.phase != SessionPhase::phone_connected) {
-    phone_connect(lamp, s.cfg, s.now, s.fx);
+    phone_connect(s);
     lamp.session.phase = SessionPhase::phone_connected;
-    lamp.session.phone_leaves = s.now + s.sample(cfg.phone_session);
+    lamp.session.phone_leaves = s.scheduled + s.sample(cfg.phone_session);
     wait(s, cfg.phone_write_interval);
     return;
   }
-  if (s.now >= lamp.session.phone_leaves) {
-    phone_disconnect(lamp, s.cfg, s.now, s.fx);
+  // The person decides at the time this tick was due, whenever it actually ran.
+  if (s.scheduled >= lamp.session.phone_leaves) {
+    phone_disconnect(s);
     lamp.session.phase = SessionPhase::phone_away;
     wait(s, cfg.phone_idle);
     return;
@@ -104,14 +107,14 @@ void phone_tick(Step& s) {
   };
   switch (lamp.rng.between(std::int64_t{0}, std::int64_t{2})) {
     case 0:
-      ble_write_brightness(lamp, s.cfg, s.now, byte(), s.fx);
+      ble_write_brightness(s, byte());
       break;
     case 1:
-      ble_write_on(lamp, s.cfg, s.now, !is_on(lamp.state.on), s.fx);
+      ble_write_on(s, !is_on(lamp.state.on));
       break;
     default: {
       auto h = byte();
-      ble_write_color(lamp, s.cfg, s.now, h, byte(), s.fx);
+      ble_write_color(s, h, byte());
     }
   }
   wait(s, cfg.phone_write_interval);

@@ -5,10 +5,12 @@
 
 namespace lampi::model::detail {
 
+// There is deliberately no "now": a step happens at the time its cause was due, however
+// late the shell got round to it, so every effect and every timer it sets is reckoned
+// from `scheduled`. A late shard then replays the lamp exactly as an on-time one would.
 struct Step {
   Lamp& lamp;
   const ModelConfig& cfg;
-  VirtualTime now;
   VirtualTime scheduled;  // when the event that started this step was due
   Effects& fx;
 
@@ -47,6 +49,16 @@ void bridge_connect(Step& s);
 void ui_property_changed(Step& s);
 void ui_publish_state(Step& s);
 void rssi_poll(Step& s);
+
+// A person at the lamp and a phone over BLE (lamp.cpp), at the step's scheduled time.
+// The public functions of the same names are these with `scheduled = now`.
+void touch_slider(Step& s, Slider slider, double value);
+void tap_power(Step& s);
+void phone_connect(Step& s);
+void phone_disconnect(Step& s);
+void ble_write_brightness(Step& s, std::uint8_t value);
+void ble_write_on(Step& s, bool on);
+void ble_write_color(Step& s, std::uint8_t hue, std::uint8_t saturation);
 
 // Sessions (session.cpp).
 void session_begin(Step& s);

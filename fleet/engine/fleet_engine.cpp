@@ -40,7 +40,8 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
 
   for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>(i, ctx_));
   for (std::uint64_t i = 0; i < config_.lamps; ++i) {
-    auto power_on_at = model::seconds_to_duration(static_cast<double>(i) / config_.hatch_rate);
+    auto power_on_at =
+        model::at(model::seconds_to_duration(static_cast<double>(i) / config_.hatch_rate));
     shards_[i % threads]->add_lamp(i, model::device_id_at(config_.device_id_base, i),
                                    model::Rng::derive(config_.seed, i),
                                    profile_for(config_.profiles, i), power_on_at);

@@ -25,7 +25,8 @@ Shard::~Shard() {
 }
 
 VirtualTime Shard::now() const {
-  return std::chrono::duration_cast<VirtualTime>(std::chrono::steady_clock::now() - ctx_.epoch);
+  return model::at(
+      std::chrono::duration_cast<model::Duration>(std::chrono::steady_clock::now() - ctx_.epoch));
 }
 
 void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_t seed,
@@ -85,11 +86,10 @@ void Shard::arm_wake() {
   // Wake on whole milliseconds: under load many lamps fall due in the same millisecond
   // and one wake-up (one timerfd update) serves them all. Being up to 1 ms late shows
   // in the schedule lag, as it should.
-  constexpr std::int64_t kTick = 1000;
-  VirtualTime at{(deadlines_.top().at.count() + kTick - 1) / kTick * kTick};
+  VirtualTime at = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.top().at);
   if (at == wake_armed_at_) return;
   wake_armed_at_ = at;
-  wake_timer_.expires_at(ctx_.epoch + at);
+  wake_timer_.expires_at(ctx_.epoch + at.time_since_epoch());
   wake_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) on_wake();
   });
@@ -329,7 +329,7 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
   stats_.latency[model::index_of(f.topic)].exported.record(latency);
   if (f.from_command) stats_.command_round_trip.record(latency);
   interval_.response.record(latency);
-  auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout).count();
+  auto timeout = std::chrono::duration_cast<model::Duration>(ctx_.config->response_timeout).count();
   if (latency > timeout) {
     bump(topic.failures);
     bump(stats_.timeouts);
@@ -349,7 +349,7 @@ void Shard::on_second() {
     stats_.worker_cpu_us.store(cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000,
                                std::memory_order_relaxed);
   VirtualTime t = now();
-  auto timeout = std::chrono::duration_cast<VirtualTime>(ctx_.config->response_timeout);
+  auto timeout = std::chrono::duration_cast<model::Duration>(ctx_.config->response_timeout);
   std::int64_t queued = 0;
   for (auto& slot : lamps_) {
     slot.link.tick();
@@ -377,7 +377,7 @@ void Shard::begin_stop(StopMode mode) {
   stopping_ = true;
   connect_queue_.clear();
   VirtualTime t = now();
-  stop_deadline_ = t + std::chrono::duration_cast<VirtualTime>(ctx_.config->stop_timeout);
+  stop_deadline_ = t + std::chrono::duration_cast<model::Duration>(ctx_.config->stop_timeout);
   auto how = mode == StopMode::graceful ? model::PowerOff::graceful : model::PowerOff::power_loss;
   for (auto& slot : lamps_) {
     if (slot.lamp.powered) {

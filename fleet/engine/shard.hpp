@@ -62,9 +62,9 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
     model::Lamp lamp;
     BridgeLink link;
     InFlightQueue inflight;
-    model::VirtualTime power_on_at{0};
+    model::VirtualTime power_on_at{};
     model::VirtualTime queued_deadline = model::kNever;
-    model::VirtualTime connect_requested{0};
+    model::VirtualTime connect_requested{};
     std::uint64_t fleet_index = 0;
     LampPhase phase = LampPhase::off;
     int tls_fd = -1;  // the socket the TLS handshake will ask about

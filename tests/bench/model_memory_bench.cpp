@@ -30,9 +30,9 @@ int main(int argc, char** argv) {
     fleet.push_back(
         make_lamp(device_id_at(kDefaultDeviceIdBase, i), Rng::derive(1, i), Profile::idle));
     Lamp& lamp = fleet.back();
-    power_on(lamp, cfg, VirtualTime{0}, fx);
-    on_remote_connected(lamp, cfg, VirtualTime{1000}, fx);
-    advance(lamp, cfg, seconds_to_duration(5.0), fx);  // every service started
+    power_on(lamp, cfg, VirtualTime{}, fx);
+    on_remote_connected(lamp, cfg, at(Duration{1000}), fx);
+    advance(lamp, cfg, at(seconds_to_duration(5.0)), fx);  // every service started
     fx.clear();
   }
   auto after = in_use();

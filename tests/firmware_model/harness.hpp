@@ -20,7 +20,7 @@ constexpr Duration ms(std::int64_t n) {
   return std::chrono::milliseconds(n);
 }
 constexpr VirtualTime at_ms(std::int64_t n) {
-  return VirtualTime{std::chrono::milliseconds(n)};
+  return at(std::chrono::milliseconds(n));
 }
 
 // Service start times pinned (min == max), so a boot's order is fixed: lamp_service at
@@ -113,7 +113,7 @@ class Harness {
   std::vector<LocalDelivery> trace;
   std::vector<RemoteAction> remote;
   std::vector<Observation> observations;
-  VirtualTime now{0};
+  VirtualTime now{};
 };
 
 }  // namespace lampi::model::test

@@ -186,8 +186,8 @@ TEST_CASE("the model runs without a local trace") {
   ModelConfig cfg = pinned_config();
   Lamp lamp = make_lamp(kId, 7, Profile::idle);
   Effects fx;
-  power_on(lamp, cfg, VirtualTime{0}, fx);
-  on_remote_connected(lamp, cfg, VirtualTime{0}, fx);
+  power_on(lamp, cfg, VirtualTime{}, fx);
+  on_remote_connected(lamp, cfg, VirtualTime{}, fx);
   advance(lamp, cfg, at_ms(5000), fx);
   on_remote_message(lamp, cfg, at_ms(5000), "devices/1e0000000000/lamp/set_config",
                     R"({"client": "web"})", 1, false, fx);

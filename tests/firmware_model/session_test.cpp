@@ -188,7 +188,7 @@ TEST_CASE("bluetooth profile: phone sessions with BLE writes only while connecte
     h.remote_up();
     h.run_for(std::chrono::seconds(300));
     bool connected = false;
-    VirtualTime last_write{-1};
+    VirtualTime last_write = at(Duration{-1});  // none yet
     std::size_t writes = 0;
     std::size_t sessions = 0;
     for (const auto& a : h.remote) {
@@ -196,14 +196,14 @@ TEST_CASE("bluetooth profile: phone sessions with BLE writes only while connecte
         CHECK_FALSE(connected);
         connected = true;
         ++sessions;
-        last_write = VirtualTime{-1};
+        last_write = at(Duration{-1});
       } else if (a.topic == Topic::bluetooth &&
                  a.payload.starts_with(R"({"state": "disconnected")")) {
         CHECK(connected);
         connected = false;
       } else if (a.topic == Topic::changed && a.payload.ends_with(R"("lamp_bt_peripheral"})")) {
         CHECK(connected);
-        if (last_write >= VirtualTime{0}) {
+        if (last_write >= VirtualTime{}) {
           CHECK(a.scheduled - last_write >= std::chrono::seconds(1));
           CHECK(a.scheduled - last_write <= std::chrono::seconds(5));
         }
