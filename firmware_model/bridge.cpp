@@ -1,7 +1,7 @@
 // The `<id>_broker` bridge: Mosquitto's bridge as a local client with one remote link.
 #include <algorithm>
 
-#include "step.hpp"
+#include "firmware_model/step.hpp"
 
 namespace lampi::model::detail {
 

@@ -1,4 +1,4 @@
-#include "device_id.hpp"
+#include "firmware_model/device_id.hpp"
 
 #include <charconv>
 

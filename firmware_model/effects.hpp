@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "topic.hpp"
-#include "virtual_time.hpp"
+#include "firmware_model/topic.hpp"
+#include "firmware_model/virtual_time.hpp"
 
 namespace lampi::model {
 

@@ -1,11 +1,11 @@
 // Power, timers and the people at the lamp: the entry points into one lamp's model.
-#include "lamp.hpp"
+#include "firmware_model/lamp.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "python_json.hpp"
-#include "step.hpp"
+#include "firmware_model/python_json.hpp"
+#include "firmware_model/step.hpp"
 
 namespace lampi::model {
 

@@ -9,13 +9,13 @@
 #include <string_view>
 #include <vector>
 
-#include "device_id.hpp"
-#include "effects.hpp"
-#include "lamp_state.hpp"
-#include "model_config.hpp"
-#include "rng.hpp"
-#include "topic.hpp"
-#include "virtual_time.hpp"
+#include "firmware_model/device_id.hpp"
+#include "firmware_model/effects.hpp"
+#include "firmware_model/lamp_state.hpp"
+#include "firmware_model/model_config.hpp"
+#include "firmware_model/rng.hpp"
+#include "firmware_model/topic.hpp"
+#include "firmware_model/virtual_time.hpp"
 
 namespace lampi::model {
 

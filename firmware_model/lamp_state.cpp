@@ -1,6 +1,6 @@
-#include "lamp_state.hpp"
+#include "firmware_model/lamp_state.hpp"
 
-#include "python_json.hpp"
+#include "firmware_model/python_json.hpp"
 
 namespace lampi::model {
 

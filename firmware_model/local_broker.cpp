@@ -1,7 +1,7 @@
 // The lamp's local Mosquitto: subscriptions, QoS downgrade, retained messages, wills.
 #include <algorithm>
 
-#include "step.hpp"
+#include "firmware_model/step.hpp"
 
 namespace lampi::model::detail {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "virtual_time.hpp"
+#include "firmware_model/virtual_time.hpp"
 
 namespace lampi::model {
 

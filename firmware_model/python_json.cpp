@@ -1,4 +1,4 @@
-#include "python_json.hpp"
+#include "firmware_model/python_json.hpp"
 
 #include <charconv>
 #include <cmath>

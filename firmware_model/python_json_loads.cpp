@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "python_json.hpp"
+#include "firmware_model/python_json.hpp"
 
 namespace lampi::model {
 

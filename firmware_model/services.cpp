@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "python_json.hpp"
-#include "set_config.hpp"
-#include "step.hpp"
+#include "firmware_model/python_json.hpp"
+#include "firmware_model/set_config.hpp"
+#include "firmware_model/step.hpp"
 
 namespace lampi::model::detail {
 

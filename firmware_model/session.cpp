@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "step.hpp"
+#include "firmware_model/step.hpp"
 
 namespace lampi::model::detail {
 

@@ -1,9 +1,9 @@
-#include "set_config.hpp"
+#include "firmware_model/set_config.hpp"
 
 #include <cmath>
 #include <optional>
 
-#include "python_json.hpp"
+#include "firmware_model/python_json.hpp"
 
 namespace lampi::model {
 
@@ -159,30 +159,6 @@ SetConfigResult apply_strict(LampState& state, const Json& v) {
 }
 
 }  // namespace
-
-int json_nesting_depth(std::string_view text, int limit) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > deepest) deepest = depth;
-      if (deepest >= limit) return deepest;
-    } else if (c == ']' || c == '}')
-      --depth;
-  }
-  return deepest;
-}
 
 SetConfigResult apply_set_config(LampState& state, std::string_view payload, ValidationMode mode,
                                  int max_json_depth) {

@@ -3,9 +3,9 @@
 
 #include <string_view>
 
-#include "effects.hpp"
-#include "lamp_state.hpp"
-#include "model_config.hpp"
+#include "firmware_model/effects.hpp"
+#include "firmware_model/lamp_state.hpp"
+#include "firmware_model/model_config.hpp"
 
 namespace lampi::model {
 
@@ -25,9 +25,5 @@ struct SetConfigResult {
 // Applies `payload` to `state` exactly as the mode prescribes.
 SetConfigResult apply_set_config(LampState& state, std::string_view payload, ValidationMode mode,
                                  int max_json_depth);
-
-// How deeply arrays and objects nest in a JSON text (strings skipped); stops counting
-// past `limit`, so huge inputs cost no more than the scan.
-int json_nesting_depth(std::string_view text, int limit);
 
 }  // namespace lampi::model

@@ -1,7 +1,7 @@
 // Internal to the model: the context every handler of one step shares.
 #pragma once
 
-#include "lamp.hpp"
+#include "firmware_model/lamp.hpp"
 
 namespace lampi::model::detail {
 

@@ -1,4 +1,4 @@
-#include "topic.hpp"
+#include "firmware_model/topic.hpp"
 
 namespace lampi::model {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "device_id.hpp"
+#include "firmware_model/device_id.hpp"
 
 namespace lampi::model {
 

@@ -108,7 +108,9 @@ void Shard::on_wake() {
       if (stopping_) continue;
       set_phase(slot, LampPhase::booting);
       fx_.clear();
-      model::power_on(slot.lamp, ctx_.config->model, t, fx_);
+      // Powered on when the hatch plan said, even if this wake ran late, so the
+      // lamp's whole schedule keeps to the plan rather than to our lag.
+      model::power_on(slot.lamp, ctx_.config->model, at, fx_);
       execute(slot, t);
       schedule(slot);
       continue;

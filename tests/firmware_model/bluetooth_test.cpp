@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;

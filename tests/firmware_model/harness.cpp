@@ -1,4 +1,4 @@
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 #include <algorithm>
 #include <sstream>

@@ -2,8 +2,8 @@
 // crash looks like from EC2 (will "0", supervisor restart, "1", state again).
 #include <doctest/doctest.h>
 
-#include "harness.hpp"
-#include "set_config_cases.hpp"
+#include "tests/firmware_model/harness.hpp"
+#include "tests/firmware_model/set_config_cases.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;

@@ -6,7 +6,7 @@
 
 #include <sstream>
 
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;

@@ -2,7 +2,7 @@
 // which QoS, with which retain flag, and what stays retained.
 #include <doctest/doctest.h>
 
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;

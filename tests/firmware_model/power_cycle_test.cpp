@@ -1,7 +1,7 @@
 // Switching a lamp off and on: what EC2 sees as it goes, and what survives.
 #include <doctest/doctest.h>
 
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;

@@ -1,7 +1,7 @@
 // Synthetic people: replayable from the seed, and shaped as each profile promises.
 #include <doctest/doctest.h>
 
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;

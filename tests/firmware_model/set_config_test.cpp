@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "set_config_cases.hpp"
+#include "tests/firmware_model/set_config_cases.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;
@@ -236,16 +236,4 @@ TEST_CASE("max_json_depth is the deepest nesting accepted") {
         SetConfigResult{SetConfigOutcome::rejected, InvalidClass::not_json});
   CHECK(apply_set_config(state, deep, ValidationMode::faithful, 5).outcome ==
         SetConfigOutcome::applied);
-}
-
-TEST_CASE("json_nesting_depth counts brackets outside strings and stops at the limit") {
-  CHECK(json_nesting_depth("", 10) == 0);
-  CHECK(json_nesting_depth("1", 10) == 0);
-  CHECK(json_nesting_depth("[]", 10) == 1);
-  CHECK(json_nesting_depth(R"({"a": [1, {"b": []}]})", 10) == 4);
-  CHECK(json_nesting_depth(R"([[], [], [[]]])", 10) == 3);
-  CHECK(json_nesting_depth(R"(["[[[[", "\"[[[["])", 10) == 1);
-  CHECK(json_nesting_depth(R"(["\\", [[]]])", 10) == 3);
-  CHECK(json_nesting_depth(nested(100000, false), 1001) == 1001);
-  CHECK(json_nesting_depth(nested(100000, true), 50) == 50);
 }

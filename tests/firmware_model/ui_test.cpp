@@ -2,7 +2,7 @@
 // and the set_config it publishes. Payloads are CPython's json.dumps of the same dicts.
 #include <doctest/doctest.h>
 
-#include "harness.hpp"
+#include "tests/firmware_model/harness.hpp"
 
 using namespace lampi::model;
 using namespace lampi::model::test;
