@@ -113,11 +113,11 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
                                            : std::string(" until Ctrl-C"));
     std::optional<MetricsExporter> metrics;
     if (!config.metrics_listen.empty()) {
-      metrics.emplace(engine, config.metrics_listen);
+      metrics.emplace(engine.stats_view(), config.metrics_listen);
       fmt::print(stderr, "Metrics: {} (and /healthz)\n", metrics->url());
     }
     engine.start();
-    ProgressMeter meter(engine);
+    ProgressMeter meter(engine.stats_view(), engine.interval_reader());
     RunTimeline timeline;
     std::size_t saturated_seconds = 0;
     auto started = Clock::now();
@@ -154,7 +154,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     }
     engine.join();
     if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
-    RunSummary summary = summarize(engine, elapsed(), meter.bridged_peak());
+    RunSummary summary = summarize(engine.stats_view(), elapsed(), meter.bridged_peak());
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
     std::fflush(stdout);  // the table before the lines on stderr that follow it

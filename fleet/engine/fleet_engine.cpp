@@ -1,7 +1,9 @@
 #include "fleet/engine/fleet_engine.hpp"
 
 #include <cmath>
+#include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace lampi::fleet {
 
@@ -71,6 +73,22 @@ bool FleetEngine::finished() const {
 
 void FleetEngine::join() {
   for (auto& s : shards_) s->join();
+}
+
+FleetStatsView FleetEngine::stats_view() const {
+  std::vector<const FleetStats*> stats;
+  for (const auto& s : shards_) stats.push_back(&std::as_const(*s).stats());
+  return FleetStatsView(config_, std::move(stats), generator_saturated_);
+}
+
+IntervalReader FleetEngine::interval_reader() {
+  if (interval_reader_taken_)
+    throw std::logic_error(
+        "FleetEngine::interval_reader() called twice: the mailboxes have one reader");
+  interval_reader_taken_ = true;
+  std::vector<FleetStats*> stats;
+  for (auto& s : shards_) stats.push_back(&s->stats());
+  return IntervalReader(std::move(stats));
 }
 
 }  // namespace lampi::fleet

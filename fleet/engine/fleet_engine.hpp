@@ -9,6 +9,7 @@
 #include "fleet/config/fleet_config.hpp"
 #include "fleet/engine/mosquitto_library.hpp"
 #include "fleet/engine/shard.hpp"
+#include "fleet/stats/fleet_stats_view.hpp"
 
 namespace lampi::fleet {
 
@@ -38,12 +39,20 @@ class FleetEngine {
   void set_generator_saturated(bool v) { generator_saturated_.store(v, std::memory_order_relaxed); }
   bool generator_saturated() const { return generator_saturated_.load(std::memory_order_relaxed); }
 
+  // What reporting and metrics read: the shards' stats as const, the config and the flag
+  // above. Valid while the engine lives.
+  FleetStatsView stats_view() const;
+  // The one reader of the shards' once-a-second mailboxes, for the run loop's sampler.
+  // Throws std::logic_error on a second call: two readers would split the seconds.
+  IntervalReader interval_reader();
+
  private:
   MosquittoLibrary mosquitto_;  // first in, last out: outlives every client
   FleetConfig config_;
   ShardContext ctx_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> generator_saturated_{false};
+  bool interval_reader_taken_ = false;
 };
 
 // The profile lamp `index` of `lamps` follows: shares are exact to within one lamp and

@@ -50,8 +50,8 @@ void add_histogram(MetricFamily& f, Labels labels, const BucketHistogram& h) {
 
 }  // namespace
 
-FleetCollector::FleetCollector(const FleetEngine& engine)
-    : engine_(engine),
+FleetCollector::FleetCollector(FleetStatsView fleet)
+    : fleet_(std::move(fleet)),
       start_time_seconds_(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
               .count()) {}
@@ -59,32 +59,31 @@ FleetCollector::FleetCollector(const FleetEngine& engine)
 std::vector<MetricFamily> FleetCollector::Collect() const {
   std::vector<MetricFamily> out;
   out.reserve(40);
-  const auto& shards = engine_.shards();
+  const auto shards = fleet_.shards();
+  // A shard's label is its index, which is its position in the view.
+  auto shard_label = [](std::size_t i) { return std::to_string(i); };
   auto per_shard = [&](const char* name, const char* help, MetricType type, auto value_of) {
     auto& f = family(out, name, help, type);
-    for (const auto& s : shards)
-      add_value(f, {{"shard", std::to_string(s->index())}},
-                static_cast<double>(value_of(s->stats())));
+    for (std::size_t i = 0; i < shards.size(); ++i)
+      add_value(f, {{"shard", shard_label(i)}}, static_cast<double>(value_of(*shards[i])));
   };
   auto per_shard_histogram = [&](const char* name, const char* help, auto histogram_of) {
     auto& f = family(out, name, help, MetricType::Histogram);
-    for (const auto& s : shards)
-      add_histogram(f, {{"shard", std::to_string(s->index())}}, histogram_of(s->stats()));
+    for (std::size_t i = 0; i < shards.size(); ++i)
+      add_histogram(f, {{"shard", shard_label(i)}}, histogram_of(*shards[i]));
   };
 
   {
     auto& f = family(out, "lampi_fleet_lamps", "Lamps in each state.", MetricType::Gauge);
-    for (const auto& s : shards)
+    for (std::size_t i = 0; i < shards.size(); ++i)
       for (std::size_t p = 0; p < kPhaseCount; ++p)
         add_value(
-            f,
-            {{"shard", std::to_string(s->index())},
-             {"state", phase_name(static_cast<LampPhase>(p))}},
-            static_cast<double>(s->stats().lamps_by_phase[p].load(std::memory_order_relaxed)));
+            f, {{"shard", shard_label(i)}, {"state", phase_name(static_cast<LampPhase>(p))}},
+            static_cast<double>(shards[i]->lamps_by_phase[p].load(std::memory_order_relaxed)));
   }
   add_value(family(out, "lampi_fleet_lamps_configured", "Lamps the run was asked for.",
                    MetricType::Gauge),
-            {}, static_cast<double>(engine_.config().lamps));
+            {}, static_cast<double>(fleet_.config().lamps));
   per_shard("lampi_fleet_connect_attempts_total", "Bridge connects started.", MetricType::Counter,
             [](const FleetStats& st) { return read(st.connect_attempts); });
   per_shard("lampi_fleet_connects_total", "Bridge connects that got a CONNACK.",
@@ -94,12 +93,12 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
   {
     auto& f = family(out, "lampi_fleet_disconnects_total",
                      "Bridge connections that ended, by reason.", MetricType::Counter);
-    for (const auto& s : shards)
+    for (std::size_t i = 0; i < shards.size(); ++i)
       for (std::size_t r = 0; r < kDisconnectReasonCount; ++r)
         add_value(f,
-                  {{"shard", std::to_string(s->index())},
+                  {{"shard", shard_label(i)},
                    {"reason", disconnect_reason_name(static_cast<DisconnectReason>(r))}},
-                  static_cast<double>(read(s->stats().disconnects[r])));
+                  static_cast<double>(read(shards[i]->disconnects[r])));
   }
   {
     auto& messages = family(out, "lampi_fleet_messages_total",
@@ -114,10 +113,10 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
     auto& response =
         family(out, "lampi_fleet_response_time_seconds",
                "QoS 1 publish to PUBACK, from the scheduled send time.", MetricType::Histogram);
-    for (const auto& s : shards) {
-      std::string shard = std::to_string(s->index());
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      std::string shard = shard_label(i);
       for (std::size_t t = 0; t < model::kTopicCount; ++t) {
-        const auto& tc = s->stats().topics[t];
+        const auto& tc = shards[i]->topics[t];
         std::string topic = topic_pattern(static_cast<model::Topic>(t));
         add_value(messages, {{"shard", shard}, {"topic", topic}, {"direction", "out"}},
                   static_cast<double>(read(tc.requests)));
@@ -127,7 +126,7 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
         add_value(failures, {{"shard", shard}, {"topic", topic}},
                   static_cast<double>(read(tc.failures)));
         add_histogram(response, {{"shard", shard}, {"topic", topic}},
-                      s->stats().latency[t].exported);
+                      shards[i]->latency[t].exported);
       }
     }
   }
@@ -166,12 +165,12 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
   {
     auto& f = family(out, "lampi_fleet_set_config_invalid_total",
                      "Invalid lamp/set_config payloads by class.", MetricType::Counter);
-    for (const auto& s : shards)
+    for (std::size_t i = 0; i < shards.size(); ++i)
       for (std::size_t c = 0; c < model::kInvalidClassCount; ++c)
         add_value(f,
-                  {{"shard", std::to_string(s->index())},
+                  {{"shard", shard_label(i)},
                    {"class", invalid_class_name(static_cast<model::InvalidClass>(c))}},
-                  static_cast<double>(read(s->stats().set_config_invalid[c])));
+                  static_cast<double>(read(shards[i]->set_config_invalid[c])));
   }
   per_shard("lampi_fleet_service_crashes_total", "lamp_service crashes.", MetricType::Counter,
             [](const FleetStats& st) { return read(st.service_crashes); });
@@ -181,7 +180,7 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
                    "1 while the generator cannot keep its own schedule: results measure "
                    "lampi-fleet, not the broker.",
                    MetricType::Gauge),
-            {}, engine_.generator_saturated() ? 1.0 : 0.0);
+            {}, fleet_.generator_saturated() ? 1.0 : 0.0);
   collect_process_metrics(out, start_time_seconds_);
   return out;
 }

@@ -7,17 +7,19 @@
 #include <chrono>
 #include <vector>
 
-#include "fleet/engine/fleet_engine.hpp"
+#include "fleet/stats/fleet_stats_view.hpp"
 
 namespace lampi::fleet {
 
 class FleetCollector final : public prometheus::Collectable {
  public:
-  explicit FleetCollector(const FleetEngine& engine);
+  // Reads only the view: Collect() runs on the exposer's thread, and a const view cannot
+  // take the progress meter's histogram intervals from under it.
+  explicit FleetCollector(FleetStatsView fleet);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  const FleetEngine& engine_;
+  FleetStatsView fleet_;
   double start_time_seconds_;
 };
 

@@ -23,7 +23,7 @@ class Health final : public prometheus::Collectable {
 };
 }  // namespace
 
-MetricsExporter::MetricsExporter(const FleetEngine& engine, const std::string& listen) {
+MetricsExporter::MetricsExporter(FleetStatsView fleet, const std::string& listen) {
   HostPort where = parse_listen_address(listen);
   host_ = where.host;
   std::string bind =
@@ -36,7 +36,7 @@ MetricsExporter::MetricsExporter(const FleetEngine& engine, const std::string& l
         "one) or \"\" to turn the endpoint off.",
         listen, e.what()));
   }
-  fleet_ = std::make_shared<FleetCollector>(engine);
+  fleet_ = std::make_shared<FleetCollector>(std::move(fleet));
   health_ = std::make_shared<Health>();
   exposer_->RegisterCollectable(fleet_, "/metrics");
   exposer_->RegisterCollectable(health_, "/healthz");

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "fleet/engine/fleet_engine.hpp"
+#include "fleet/stats/fleet_stats_view.hpp"
 
 namespace prometheus {
 class Exposer;
@@ -19,7 +19,7 @@ class MetricsExporter {
  public:
   // Listens on "host:port" (port 0 picks a free one) and serves /metrics and /healthz.
   // Throws std::runtime_error when the address cannot be bound.
-  MetricsExporter(const FleetEngine& engine, const std::string& listen);
+  MetricsExporter(FleetStatsView fleet, const std::string& listen);
   ~MetricsExporter();
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;

@@ -59,12 +59,25 @@ table.config-table td:last-child{word-break:break-all}
 footer{color:#8c959f;font-size:12px;text-align:center}
 )css";
 
-enum class Verdict { kOk, kSaturated, kInvalid };
+std::string_view verdict_class(VerdictCode code) {
+  switch (code) {
+    case VerdictCode::ok:
+      return "verdict-ok";
+    case VerdictCode::broker_saturated:
+      return "verdict-saturated";
+    case VerdictCode::generator_saturated:
+      return "verdict-invalid";
+  }
+  return "verdict-ok";
+}
 
-Verdict verdict_of(const RunSummary& s) {
-  if (s.generator_saturated) return Verdict::kInvalid;
-  if (s.broker_saturated) return Verdict::kSaturated;
-  return Verdict::kOk;
+// The detail follows a label in the table ("OK: the broker kept up"); under the badge it
+// stands alone, so it starts with a capital.
+std::string sentence(std::string_view detail) {
+  std::string out(detail);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
 }
 
 std::string count(std::uint64_t v) {
@@ -88,10 +101,6 @@ std::string duration(double seconds) {
   return fmt::format("{}h {:02}m {:02}s", total / 3600, total % 3600 / 60, total % 60);
 }
 
-const TopicRow* aggregated(const RunSummary& s) {
-  return s.rows.empty() ? nullptr : &s.rows.back();
-}
-
 void fact(std::string& out, std::string_view label, const std::string& value) {
   out += fmt::format(
       "<div class=\"fact\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>",
@@ -101,37 +110,23 @@ void fact(std::string& out, std::string_view label, const std::string& value) {
 void header(std::string& out, const RunSummary& s, std::string_view title) {
   out += fmt::format("<header><h1>{}</h1><p class=\"subtitle\">lampi-fleet run report</p></header>",
                      escape(title));
-  static constexpr std::string_view kClass[] = {"verdict-ok", "verdict-saturated",
-                                                "verdict-invalid"};
-  static constexpr std::string_view kLabel[] = {"OK", "BROKER SATURATED", "INVALID"};
-  auto v = static_cast<std::size_t>(verdict_of(s));
-  // The verdict text repeats its label; the badge already says it.
-  std::string_view detail = s.verdict;
-  if (detail.starts_with(kLabel[v]) && detail.substr(kLabel[v].size()).starts_with(":"))
-    detail.remove_prefix(kLabel[v].size() + 1);
-  while (detail.starts_with(" ")) detail.remove_prefix(1);
-  std::string sentence(detail);
-  if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z')
-    sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
   out += fmt::format(
       "<div class=\"verdict {}\"><span class=\"badge\">{}</span><span class=\"detail\">{}"
       "</span></div>",
-      kClass[v], kLabel[v], escape(sentence));
+      verdict_class(s.verdict.code), escape(verdict_names(s.verdict.code).label),
+      escape(sentence(s.verdict.detail)));
 
+  const TopicRow& total = s.total;
   out += "<div class=\"facts\">";
   fact(out, "Duration", duration(s.seconds));
   fact(out, "Lamps", count(s.lamps));
   fact(out, "Bridged at peak", count(s.lamps_bridged_peak));
-  if (const auto* total = aggregated(s)) {
-    fact(out, "Requests/s", fmt::format("{:.1f}", total->rate_per_s));
-    fact(out, "Requests", count(total->requests));
-    double pct = total->requests ? 100.0 * static_cast<double>(total->failures) /
-                                       static_cast<double>(total->requests)
-                                 : 0.0;
-    fact(out, "Failures", fmt::format("{} ({:.2f}%)", count(total->failures), pct));
-    fact(out, "p95 response (ms)", total->has_latency ? ms(total->p95_ms) : "-");
-    fact(out, "p99 response (ms)", total->has_latency ? ms(total->p99_ms) : "-");
-  }
+  fact(out, "Requests/s", fmt::format("{:.1f}", total.rate_per_s));
+  fact(out, "Requests", count(total.requests));
+  fact(out, "Failures",
+       fmt::format("{} ({:.2f}%)", count(total.failures), 100.0 * failure_ratio(total)));
+  fact(out, "p95 response (ms)", total.has_latency ? ms(total.p95_ms) : "-");
+  fact(out, "p99 response (ms)", total.has_latency ? ms(total.p99_ms) : "-");
   out += "</div>";
 }
 
@@ -212,15 +207,17 @@ void topic_table(std::string& out, const RunSummary& s) {
       "<th>Topic</th><th># reqs</th><th># fails</th><th># received</th><th>Median</th>"
       "<th>Average</th><th>Min</th><th>Max</th><th>p95</th><th>p99</th><th>req/s</th>"
       "</tr></thead><tbody>";
-  for (const auto& r : s.rows) {
-    out += fmt::format("<tr{}><td class=\"topic\">{}</td><td>{}</td><td{}>{}</td><td>{}</td>",
-                       r.name == "Aggregated" ? " class=\"aggregated\"" : "", escape(r.name),
-                       count(r.requests), r.failures ? " class=\"nonzero\"" : "", count(r.failures),
-                       count(r.received));
+  auto row = [&](const TopicRow& r, bool is_total) {
+    out +=
+        fmt::format("<tr{}><td class=\"topic\">{}</td><td>{}</td><td{}>{}</td><td>{}</td>",
+                    is_total ? " class=\"aggregated\"" : "", escape(r.name), count(r.requests),
+                    r.failures ? " class=\"nonzero\"" : "", count(r.failures), count(r.received));
     for (double v : {r.median_ms, r.average_ms, r.min_ms, r.max_ms, r.p95_ms, r.p99_ms})
       out += fmt::format("<td>{}</td>", r.has_latency ? ms(v) : "-");
     out += fmt::format("<td>{:.1f}</td></tr>", r.rate_per_s);
-  }
+  };
+  for (const auto& r : s.rows) row(r, false);
+  row(s.total, true);
   out +=
       "</tbody></table><p class=\"note\">Response times in ms, from each message's scheduled "
       "send time to its PUBACK; QoS 0 topics have none (-).</p></section>";
@@ -262,8 +259,8 @@ void counters(std::string& out, const RunSummary& s) {
        {{"schedule lag p50 (ms)", fmt::format("{:.2f}", s.schedule_lag_p50_ms)},
         {"schedule lag p99 (ms)", fmt::format("{:.2f}", s.schedule_lag_p99_ms)},
         {"schedule lag max (ms)", fmt::format("{:.2f}", s.schedule_lag_max_ms)},
-        {"generator saturated", s.generator_saturated ? "yes" : "no"},
-        {"broker saturated", s.broker_saturated ? "yes" : "no"}});
+        {"generator saturated", s.generator_saturated() ? "yes" : "no"},
+        {"broker saturated", s.broker_saturated() ? "yes" : "no"}});
   out += "</div></section>";
 }
 

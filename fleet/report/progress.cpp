@@ -2,29 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "fleet/report/verdict.hpp"
+
 namespace lampi::fleet {
 
 ProgressSample ProgressMeter::sample(double elapsed_s) {
   ProgressSample s;
   s.elapsed_s = elapsed_s;
-  s.lamps = static_cast<std::int64_t>(engine_.config().lamps);
+  s.lamps = static_cast<std::int64_t>(fleet_.config().lamps);
   std::uint64_t requests = 0;
-  LatencyHistogram response, lag;
-  for (const auto& shard : engine_.shards()) {
-    auto& st = shard->stats();
+  for (const FleetStats* shard : fleet_.shards()) {
+    const FleetStats& st = *shard;
     for (std::size_t p = 0; p < kPhaseCount; ++p)
       s.by_phase[p] += st.lamps_by_phase[p].load(std::memory_order_relaxed);
     for (const auto& t : st.topics) {
       requests += read(t.requests);
       s.failures += read(t.failures);
     }
-    auto interval = st.take_interval();
-    response.merge(interval.response);
-    lag.merge(interval.schedule_lag);
     s.connects += read(st.connects);
     s.reconnects += read(st.reconnects);
-    s.schedule_lag_max_ms =
-        std::max(s.schedule_lag_max_ms, static_cast<double>(interval.schedule_lag.max()) / 1000.0);
     s.loop_lag_max_ms =
         std::max(s.loop_lag_max_ms,
                  static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1000.0);
@@ -40,6 +36,8 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
   s.connects_per_s = per_s(s.connects, last_connects_);
   s.reconnects_per_s = per_s(s.reconnects, last_reconnects_);
   last_elapsed_ = elapsed_s;
+  auto [response, lag] = intervals_.take();
+  s.schedule_lag_max_ms = static_cast<double>(lag.max()) / 1000.0;
   s.schedule_lag_p99_ms = static_cast<double>(lag.percentile(0.99)) / 1000.0;
   s.acked = response.count() > 0;
   s.p50_ms = static_cast<double>(response.percentile(0.5)) / 1000.0;
@@ -52,7 +50,8 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
 }
 
 bool generator_saturated(const ProgressSample& s) {
-  return s.schedule_lag_p99_ms > kGeneratorLagLimitMs || s.loop_lag_max_ms > kGeneratorLagLimitMs;
+  return over_generator_lag_limit(s.schedule_lag_p99_ms) ||
+         over_generator_lag_limit(s.loop_lag_max_ms);
 }
 
 namespace {

@@ -4,8 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
-#include "fleet/engine/fleet_engine.hpp"
+#include "fleet/stats/fleet_stats_view.hpp"
 #include "fleet/stats/run_timeline.hpp"
 
 namespace lampi::fleet {
@@ -25,15 +26,19 @@ struct ProgressSample {
   double loop_lag_max_ms = 0;
 };
 
+// The run's one sampler: it owns the IntervalReader, so each second's histograms are
+// taken once, here, and sample() is non-const because it empties the shards' mailboxes.
 class ProgressMeter {
  public:
-  explicit ProgressMeter(const FleetEngine& engine) : engine_(engine) {}
-  // Reads the shards' counters and this second's histograms.
+  ProgressMeter(FleetStatsView fleet, IntervalReader intervals)
+      : fleet_(std::move(fleet)), intervals_(std::move(intervals)) {}
+  // Reads the shards' counters and takes this second's histograms.
   ProgressSample sample(double elapsed_s);
   std::uint64_t bridged_peak() const { return bridged_peak_; }
 
  private:
-  const FleetEngine& engine_;
+  FleetStatsView fleet_;
+  IntervalReader intervals_;
   std::uint64_t last_requests_ = 0, last_failures_ = 0, last_connects_ = 0, last_reconnects_ = 0;
   double last_elapsed_ = 0;
   std::uint64_t bridged_peak_ = 0;

@@ -24,18 +24,22 @@ void fill_latency(TopicRow& row, const LatencyHistogram& h) {
 
 }  // namespace
 
-RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t bridged_peak) {
+double failure_ratio(const TopicRow& r) {
+  return r.requests ? static_cast<double>(r.failures) / static_cast<double>(r.requests) : 0.0;
+}
+
+RunSummary summarize(const FleetStatsView& fleet, double seconds, std::uint64_t bridged_peak) {
   RunSummary s;
   s.seconds = seconds;
-  s.lamps = engine.config().lamps;
+  s.lamps = fleet.config().lamps;
   s.lamps_bridged_peak = bridged_peak;
   std::array<TopicRow, model::kTopicCount> rows{};
   std::array<LatencyHistogram, model::kTopicCount> latency{};
   LatencyHistogram lag, all;
   std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};
   std::array<std::uint64_t, model::kInvalidClassCount> invalid{};
-  for (const auto& shard : engine.shards()) {
-    const auto& st = shard->stats();
+  for (const FleetStats* shard : fleet.shards()) {
+    const FleetStats& st = *shard;
     s.connect_attempts += read(st.connect_attempts);
     s.connects += read(st.connects);
     s.reconnects += read(st.reconnects);
@@ -64,7 +68,7 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
     s.set_config_invalid.emplace_back(invalid_class_name(static_cast<model::InvalidClass>(i)),
                                       invalid[i]);
 
-  TopicRow total{"Aggregated"};
+  TopicRow& total = s.total;
   for (std::size_t t = 0; t < model::kTopicCount; ++t) {
     auto& row = rows[t];
     if (row.requests == 0 && row.received == 0) continue;
@@ -79,38 +83,22 @@ RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t br
   }
   fill_latency(total, all);
   total.rate_per_s = seconds > 0 ? static_cast<double>(total.requests) / seconds : 0;
-  s.rows.push_back(total);
 
   s.schedule_lag_p50_ms = ms(lag.percentile(0.5));
   s.schedule_lag_p99_ms = ms(lag.percentile(0.99));
   s.schedule_lag_max_ms = ms(lag.max());
-  s.generator_saturated = s.schedule_lag_p99_ms > kGeneratorLagLimitMs;
-  double timeout_ms = engine.config().response_timeout.count() * 1000.0;
-  double failure_ratio =
-      total.requests ? static_cast<double>(total.failures) / static_cast<double>(total.requests)
-                     : 0.0;
-  s.broker_saturated =
-      !s.generator_saturated && (total.p95_ms > timeout_ms || failure_ratio > 0.01);
-  if (s.generator_saturated)
-    s.verdict = fmt::format(
-        "INVALID: the generator fell behind its own schedule (p99 lag {:.1f} ms); results "
-        "measure lampi-fleet, not the broker. Use fewer lamps per core or more --threads.",
-        s.schedule_lag_p99_ms);
-  else if (s.broker_saturated)
-    s.verdict = fmt::format(
-        "BROKER SATURATED: p95 response {:.1f} ms, {:.2f}% failures (timeout {:.0f} ms) while "
-        "the generator kept its schedule (p99 lag {:.1f} ms).",
-        total.p95_ms, failure_ratio * 100.0, timeout_ms, s.schedule_lag_p99_ms);
-  else
-    s.verdict = fmt::format("OK: the broker kept up (p95 {:.1f} ms, {:.2f}% failures).",
-                            total.p95_ms, failure_ratio * 100.0);
+  s.verdict =
+      verdict_for({.schedule_lag_p99_ms = s.schedule_lag_p99_ms,
+                   .p95_response_ms = total.p95_ms,
+                   .failure_ratio = failure_ratio(total),
+                   .response_timeout_ms = fleet.config().response_timeout.count() * 1000.0});
   return s;
 }
 
 void judge_slos(RunSummary& s, const SloConfig& slo) {
-  const TopicRow& total = s.rows.back();
+  const TopicRow& total = s.total;
   auto add = [&](std::string name, std::string threshold, std::string actual, bool ok) {
-    ok = ok && !s.generator_saturated;
+    ok = ok && !s.generator_saturated();
     s.slos.push_back({std::move(name), std::move(threshold), std::move(actual), ok});
     s.slos_passed = s.slos_passed && ok;
   };
@@ -120,9 +108,7 @@ void judge_slos(RunSummary& s, const SloConfig& slo) {
         fmt::format("{:.1f} ms", total.p95_ms), total.has_latency && total.p95_ms <= limit_ms);
   }
   if (slo.max_failure_ratio) {
-    double ratio = total.requests
-                       ? static_cast<double>(total.failures) / static_cast<double>(total.requests)
-                       : 0.0;
+    double ratio = failure_ratio(total);
     add("max_failure_ratio", fmt::format("<= {:.4f}", *slo.max_failure_ratio),
         fmt::format("{:.4f}", ratio), ratio <= *slo.max_failure_ratio);
   }
@@ -139,8 +125,7 @@ std::string render_table(const RunSummary& s) {
   out += fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", "Topic",
                      "# reqs", "# fails", "Median", "Average", "Min", "Max", "p95", "p99", "req/s");
   out += std::string(138, '-') + '\n';
-  for (const auto& r : s.rows) {
-    if (r.name == "Aggregated") out += std::string(138, '-') + '\n';
+  auto row = [&](const TopicRow& r) {
     if (r.has_latency)
       out += fmt::format(
           "{:<52} {:>9} {:>9} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>9.1f}\n",
@@ -150,7 +135,10 @@ std::string render_table(const RunSummary& s) {
       out +=
           fmt::format("{:<52} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1f}\n", r.name,
                       r.requests, r.failures, "-", "-", "-", "-", "-", "-", r.rate_per_s);
-  }
+  };
+  for (const auto& r : s.rows) row(r);
+  out += std::string(138, '-') + '\n';
+  row(s.total);
   out += fmt::format(
       "(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
   out += fmt::format(
@@ -167,7 +155,7 @@ std::string render_table(const RunSummary& s) {
       s.timeouts);
   out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
                      s.schedule_lag_p50_ms, s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
-  out += fmt::format("Verdict: {}\n", s.verdict);
+  out += fmt::format("Verdict: {}\n", verdict_text(s.verdict));
   for (const auto& slo : s.slos)
     out += fmt::format("SLO {}: {} (wanted {}) {}\n", slo.name, slo.actual, slo.threshold,
                        slo.passed ? "PASS" : "FAIL");
@@ -193,8 +181,9 @@ std::string render_json(const RunSummary& s) {
   j["schedule_lag_ms"] = {{"p50", s.schedule_lag_p50_ms},
                           {"p99", s.schedule_lag_p99_ms},
                           {"max", s.schedule_lag_max_ms}};
+  // The total last, named "Aggregated": readers have always taken topics[-1] as the total.
   auto& topics = j["topics"] = nlohmann::ordered_json::array();
-  for (const auto& r : s.rows) {
+  auto add_row = [&](const TopicRow& r) {
     nlohmann::ordered_json row = {{"name", r.name},
                                   {"requests", r.requests},
                                   {"failures", r.failures},
@@ -204,11 +193,14 @@ std::string render_json(const RunSummary& s) {
       row["response_ms"] = {{"median", r.median_ms}, {"average", r.average_ms}, {"min", r.min_ms},
                             {"max", r.max_ms},       {"p95", r.p95_ms},         {"p99", r.p99_ms}};
     topics.push_back(row);
-  }
-  j["generator_saturated"] = s.generator_saturated;
-  j["broker_saturated"] = s.broker_saturated;
-  j["valid"] = !s.generator_saturated;
-  j["verdict"] = s.verdict;
+  };
+  for (const auto& r : s.rows) add_row(r);
+  add_row(s.total);
+  j["generator_saturated"] = s.generator_saturated();
+  j["broker_saturated"] = s.broker_saturated();
+  j["valid"] = !s.generator_saturated();
+  j["verdict"] = verdict_text(s.verdict);
+  j["verdict_code"] = verdict_names(s.verdict.code).code;
   auto& slos = j["slos"] = nlohmann::ordered_json::array();
   for (const auto& slo : s.slos)
     slos.push_back({{"name", slo.name},

@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "fleet/engine/fleet_engine.hpp"
+#include "fleet/report/verdict.hpp"
+#include "fleet/stats/fleet_stats_view.hpp"
 
 namespace lampi::fleet {
 
@@ -19,6 +20,9 @@ struct TopicRow {
   double median_ms = 0, average_ms = 0, min_ms = 0, max_ms = 0, p95_ms = 0, p99_ms = 0;
   double rate_per_s = 0;
 };
+
+// Failed publishes over publishes; 0 with none.
+double failure_ratio(const TopicRow& r);
 
 // One service-level objective from the config's `slo:` section, judged at the end.
 struct SloResult {
@@ -38,16 +42,18 @@ struct RunSummary {
   std::uint64_t service_crashes = 0, service_restarts = 0;
   std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
   double schedule_lag_p50_ms = 0, schedule_lag_p99_ms = 0, schedule_lag_max_ms = 0;
-  std::vector<TopicRow> rows;  // topics with traffic, then "Aggregated"
-  bool generator_saturated = false;
-  bool broker_saturated = false;
-  std::string verdict;
+  std::vector<TopicRow> rows;    // topics with traffic, in topic order
+  TopicRow total{"Aggregated"};  // every topic's together; rendered last, as Locust does
+  Verdict verdict;
   std::vector<SloResult> slos;  // empty when the config sets none
   bool slos_passed = true;
+
+  bool generator_saturated() const { return verdict.code == VerdictCode::generator_saturated; }
+  bool broker_saturated() const { return verdict.code == VerdictCode::broker_saturated; }
 };
 
 // Reads the shards' totals; call after they have finished.
-RunSummary summarize(const FleetEngine& engine, double seconds, std::uint64_t bridged_peak);
+RunSummary summarize(const FleetStatsView& fleet, double seconds, std::uint64_t bridged_peak);
 // Judges the config's SLOs against the run; an invalid run (generator saturated)
 // fails them all, since it measured the generator.
 void judge_slos(RunSummary& s, const SloConfig& slo);

@@ -28,10 +28,6 @@ const char* invalid_class_name(model::InvalidClass c);
 // table name of a topic's traffic; never a per-lamp value.
 std::string topic_pattern(model::Topic t);
 
-// A generator whose own scheduling (or event loop) slips by more than this is measuring
-// itself, not the broker: the progress line, the gauge and the summary all judge by it.
-inline constexpr double kGeneratorLagLimitMs = 100.0;
-
 using Counter = std::atomic<std::uint64_t>;
 
 inline void bump(Counter& c, std::uint64_t n = 1) {
@@ -92,13 +88,13 @@ struct FleetStats {
   std::array<TopicLatency, model::kTopicCount> latency{};
   LatencyHistogram schedule_lag;
 
-  // Filled by the shard once a second, emptied by the reader.
+  // Filled by the shard once a second, emptied by the one IntervalReader
+  // (fleet_stats_view.hpp), so no other reader can steal its seconds.
   struct Interval {
     LatencyHistogram response;
     LatencyHistogram schedule_lag;
   };
   void publish_interval(Interval& fresh);
-  Interval take_interval();
 
   void move_phase(LampPhase from, LampPhase to) {
     lamps_by_phase[static_cast<std::size_t>(from)].fetch_sub(1, std::memory_order_relaxed);
@@ -106,6 +102,9 @@ struct FleetStats {
   }
 
  private:
+  friend class IntervalReader;
+  Interval take_interval();
+
   std::mutex mailbox_mutex_;
   Interval mailbox_;
 };

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
@@ -351,4 +352,38 @@ TEST_CASE("connection options: source addresses are used round-robin") {
     auto line_start = log.rfind('\n', at);
     CHECK(log.substr(line_start, at - line_start).find(from) != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "the engine's stats view reads its shards, and its one interval reader takes their seconds") {
+  auto broker = fleet::MosquittoProcess::start({});
+  const std::size_t lamps = 6;
+  fleet::FleetEngine engine(test_config(lamps, broker), resolved(broker));
+  auto view = engine.stats_view();
+  REQUIRE(view.shards().size() == engine.shards().size());
+  for (std::size_t i = 0; i < view.shards().size(); ++i)
+    CHECK(view.shards()[i] == &engine.shards()[i]->stats());
+  CHECK(view.config().lamps == lamps);
+  engine.set_generator_saturated(true);
+  CHECK(view.generator_saturated());
+  engine.set_generator_saturated(false);
+
+  auto reader = engine.interval_reader();
+  CHECK_THROWS_AS(engine.interval_reader(), std::logic_error);
+
+  engine.start();
+  // The services' QoS 1 state publishes are acknowledged; each shard hands its second's
+  // response times to the mailbox, and the reader collects them.
+  std::uint64_t responses = 0;
+  auto end = std::chrono::steady_clock::now() + 20s;
+  while (responses < lamps && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(200ms);
+    responses += reader.take().response.count();
+  }
+  CHECK(responses >= lamps);
+  engine.request_stop(fleet::StopMode::graceful);
+  engine.join();
+  std::uint64_t connects = 0;
+  for (const fleet::FleetStats* st : view.shards()) connects += fleet::read(st->connects);
+  CHECK(connects == lamps);
 }

@@ -1,0 +1,85 @@
+// A half-hour run of 5,000 lamps with noise, a one-minute outage at 20 minutes and a
+// failed SLO: the report's test renders it and checks what a reader would look for, and
+// tests/bench/sample_report.cpp writes it to a file for people to look at.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "fleet/report/html_report.hpp"
+#include "fleet/report/run_summary.hpp"
+#include "fleet/stats/run_timeline.hpp"
+
+namespace lampi::testing {
+
+inline constexpr int kSampleSeconds = 1800;
+// The outage: lamps back off, failures and p50 rise, and no PUBACK comes in the middle.
+inline bool in_sample_outage(int i) {
+  return i > 1200 && i < 1260;
+}
+inline bool sample_has_latency(int i) {
+  return i > 3 && !(i > 1205 && i < 1215);
+}
+
+inline fleet::RunTimeline sample_timeline() {
+  fleet::RunTimeline tl;
+  unsigned rng = 12345;
+  auto noise = [&] {  // a fixed LCG: the same bytes every run
+    rng = rng * 1103515245u + 12345u;
+    return static_cast<double>((rng >> 16) & 0x7fff) / 32768.0;
+  };
+  for (int i = 0; i < kSampleSeconds; ++i) {
+    fleet::TimelinePoint p;
+    p.t_s = i + 1;
+    double ramp = std::min(1.0, i / 300.0);
+    bool outage = in_sample_outage(i);
+    p.lamps_bridged = static_cast<std::int64_t>(5000 * ramp) - (outage ? 400 : 0);
+    p.lamps_connecting = i < 300 ? 200 + static_cast<std::int64_t>(50 * noise()) : 0;
+    p.lamps_backing_off = outage ? 400 : 0;
+    p.requests_per_s = 1700 * ramp + 100 * noise();
+    p.failures_per_s = outage ? 40 * noise() : 0;
+    p.has_latency = sample_has_latency(i);
+    p.p50_ms = 8 + 4 * ramp + 2 * noise() + (outage ? 60 : 0);
+    p.p95_ms = p.p50_ms * 2.5 + 5 * noise();
+    p.p99_ms = p.p95_ms * 1.6 + 10 * noise();
+    p.connects_per_s = i < 300 ? 16 + 3 * noise() : (i >= 1255 && i < 1265 ? 40 : 0);
+    p.reconnects_per_s = i >= 1255 && i < 1265 ? 40 : 0;
+    tl.push_back(p);
+  }
+  return tl;
+}
+
+inline fleet::RunSummary sample_summary() {
+  fleet::RunSummary s;
+  s.seconds = kSampleSeconds;
+  s.lamps = 5000;
+  s.lamps_bridged_peak = 5000;
+  s.connect_attempts = 5420;
+  s.connects = 5400;
+  s.reconnects = 400;
+  s.disconnects = {{"refused", 0}, {"lost", 400}, {"keepalive", 0}, {"power_off", 0}};
+  s.set_config_invalid = {{"not_json", 3}};
+  s.timeouts = 1200;
+  s.schedule_lag_p50_ms = 0.3;
+  s.schedule_lag_p99_ms = 2.1;
+  s.schedule_lag_max_ms = 30.4;
+  s.rows = {{"devices/+/lamp/changed", 2'800'000, 1200, 0, true, 11.0, 13.2, 0.9, 480.0, 29.5, 61.0,
+             1555.6},
+            {"devices/+/lamp/set_config", 0, 0, 9000, false, 0, 0, 0, 0, 0, 0, 0}};
+  s.total = {"Aggregated", 2'800'000, 1200, 9000, true, 11.0, 13.2, 0.9, 480.0, 29.5, 61.0, 1555.6};
+  s.verdict = {fleet::VerdictCode::ok, "the broker kept up (p95 29.5 ms, 0.04% failures)."};
+  s.slos = {{"p95_response_time", "<= 200.0 ms", "29.5 ms", true},
+            {"max_failure_ratio", "<= 0.0001", "0.0004", false}};
+  s.slos_passed = false;
+  return s;
+}
+
+inline fleet::ConfigRows sample_config() {
+  return {{"lamps", "5000"},
+          {"broker", "mqtt://127.0.0.1:1883"},
+          {"profiles", "touch-drag:80,idle:20"}};
+}
+
+inline constexpr const char* kSampleTitle = "Soak: 5000 lamps <touch-drag> & idle";
+
+}  // namespace lampi::testing

@@ -1,0 +1,129 @@
+// The verdict's thresholds against a plain statement of them, at and either side of
+// every boundary; then the names and the text each code is rendered with.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fleet/report/verdict.hpp"
+
+using namespace lampi::fleet;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+double above(double x) {
+  return std::nextafter(x, kInf);
+}
+double below(double x) {
+  return std::nextafter(x, -kInf);
+}
+
+// The rule as the docs state it, written as plainly as it can be.
+VerdictCode reference(const VerdictInputs& in) {
+  bool generator_behind = in.schedule_lag_p99_ms > 100.0;
+  bool broker_behind = in.p95_response_ms > in.response_timeout_ms || in.failure_ratio > 0.01;
+  if (generator_behind) return VerdictCode::generator_saturated;
+  if (broker_behind) return VerdictCode::broker_saturated;
+  return VerdictCode::ok;
+}
+
+struct Case {
+  const char* why;
+  VerdictInputs in;
+  VerdictCode expected;
+};
+
+VerdictInputs inputs(double lag, double p95, double failures, double timeout = 500) {
+  return {.schedule_lag_p99_ms = lag,
+          .p95_response_ms = p95,
+          .failure_ratio = failures,
+          .response_timeout_ms = timeout};
+}
+
+}  // namespace
+
+TEST_CASE("the verdict's thresholds, exactly at and just past each boundary") {
+  using enum VerdictCode;
+  const std::vector<Case> cases = {
+      {"an idle run", inputs(0, 0, 0), ok},
+      {"lag at the limit still keeps the schedule", inputs(100.0, 2, 0), ok},
+      {"lag just past the limit", inputs(above(100.0), 2, 0), generator_saturated},
+      {"lag well past the limit", inputs(250, 2, 0), generator_saturated},
+      {"a late generator wins over a failing broker", inputs(above(100.0), 1e6, 1.0),
+       generator_saturated},
+      {"p95 at the timeout", inputs(1, 500, 0), ok},
+      {"p95 just past the timeout", inputs(1, above(500), 0), broker_saturated},
+      {"p95 past a 2 s timeout", inputs(1, 2000.5, 0, 2000), broker_saturated},
+      {"failures at 1%", inputs(1, 2, 0.01), ok},
+      {"failures just past 1%", inputs(1, 2, above(0.01)), broker_saturated},
+      {"failures just under 1%", inputs(1, 2, below(0.01)), ok},
+      {"every publish failed", inputs(1, 0, 1.0), broker_saturated},
+      {"lag just under the limit leaves the broker's verdict", inputs(below(100.0), 900, 0),
+       broker_saturated},
+      {"a zero timeout and no responses", inputs(0, 0, 0, 0), ok},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.why);
+    CHECK(judge_verdict(c.in) == c.expected);
+    CHECK(reference(c.in) == c.expected);  // the table itself agrees with the plain rule
+    CHECK(verdict_for(c.in).code == c.expected);
+  }
+}
+
+TEST_CASE("the verdict agrees with the plain rule over a grid around every boundary") {
+  const std::vector<double> lags = {0, 50, below(100.0), 100.0, above(100.0), 100.5, 1e4};
+  const std::vector<double> p95s = {0, 1, below(500), 500, above(500), 501, 1e6};
+  const std::vector<double> ratios = {0, 0.005, below(0.01), 0.01, above(0.01), 0.5, 1};
+  const std::vector<double> timeouts = {0, 500, 5000};
+  int checked = 0;
+  for (double lag : lags)
+    for (double p95 : p95s)
+      for (double ratio : ratios)
+        for (double timeout : timeouts) {
+          auto in = inputs(lag, p95, ratio, timeout);
+          CAPTURE(lag);
+          CAPTURE(p95);
+          CAPTURE(ratio);
+          CAPTURE(timeout);
+          REQUIRE(judge_verdict(in) == reference(in));
+          ++checked;
+        }
+  CHECK(checked == 7 * 7 * 7 * 3);
+}
+
+TEST_CASE("each verdict code has its own machine name and label") {
+  using enum VerdictCode;
+  CHECK(verdict_names(ok).code == "ok");
+  CHECK(verdict_names(ok).label == "OK");
+  CHECK(verdict_names(broker_saturated).code == "broker_saturated");
+  CHECK(verdict_names(broker_saturated).label == "BROKER SATURATED");
+  CHECK(verdict_names(generator_saturated).code == "generator_saturated");
+  CHECK(verdict_names(generator_saturated).label == "INVALID");
+  std::set<std::string_view> codes, labels;
+  for (auto c : {ok, broker_saturated, generator_saturated}) {
+    codes.insert(verdict_names(c).code);
+    labels.insert(verdict_names(c).label);
+  }
+  CHECK(codes.size() == 3);
+  CHECK(labels.size() == 3);
+}
+
+TEST_CASE("the verdict's text is its label and a detail quoting the numbers") {
+  auto ok = verdict_for(inputs(1.25, 40.63, 0.0009));
+  CHECK(verdict_text(ok) == "OK: the broker kept up (p95 40.6 ms, 0.09% failures).");
+
+  auto broker = verdict_for(inputs(51.7, 901.1, 0.347, 500));
+  CHECK(verdict_text(broker) ==
+        "BROKER SATURATED: p95 response 901.1 ms, 34.70% failures (timeout 500 ms) while the "
+        "generator kept its schedule (p99 lag 51.7 ms).");
+
+  auto generator = verdict_for(inputs(143.24, 2, 0));
+  CHECK(
+      generator.detail.starts_with("the generator fell behind its own schedule (p99 lag 143.2 "
+                                   "ms); results measure lampi-fleet, not the broker."));
+  CHECK(verdict_text(generator).starts_with("INVALID: the generator fell behind"));
+}
