@@ -110,7 +110,7 @@ TEST_CASE("faithful: a crash publishes the will, then supervisor restarts lamp_s
   CHECK_FALSE(h.lamp.service_crashed);
 }
 
-TEST_CASE("faithful: every crashing class kills lamp_service once; strict never does") {
+TEST_CASE("faithful: every crashing class kills lamp_service once, strict never does") {
   for (const auto& r : kFaithfulRefusals) {
     CAPTURE(r.payload);
     for (auto mode : {ValidationMode::faithful, ValidationMode::strict}) {

@@ -35,7 +35,7 @@ TEST_CASE("a set_config from EC2 fans out: lamp_service, then its lamp/changed t
                             });
 }
 
-TEST_CASE("retained messages are stored with their QoS; set_config and bluetooth are not") {
+TEST_CASE("retained messages are stored with their QoS, set_config and bluetooth are not") {
   Harness h;
   h.boot();
   h.from_ec2(Topic::associated, kNotAssociated, 2, true);
@@ -58,7 +58,7 @@ TEST_CASE("retained messages are stored with their QoS; set_config and bluetooth
   CHECK_FALSE(h.retained(Topic::bluetooth).present);
 }
 
-TEST_CASE("a retained message replaces the previous one; an empty one clears the topic") {
+TEST_CASE("a retained message replaces the previous one, an empty one clears the topic") {
   Harness h;
   h.boot();
   h.from_ec2(Topic::associated, kNotAssociated, 2, true);
@@ -138,7 +138,7 @@ TEST_CASE("wills: a service that dies leaves \"0\" retained and the bridge forwa
                             });
 }
 
-TEST_CASE("graceful power-off fires each service's will; bt_central has none") {
+TEST_CASE("graceful power-off fires each service's will, bt_central has none") {
   Harness h;
   h.boot();
   h.power_off(PowerOff::graceful);

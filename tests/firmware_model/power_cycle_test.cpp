@@ -40,7 +40,7 @@ TEST_CASE("power loss: only the dropped connection, so only EC2's copy of the wi
   CHECK(h.retained(Topic::state_lamp_service).payload == "1");
 }
 
-TEST_CASE("power-off with the bridge down sends nothing; while connecting it only hangs up") {
+TEST_CASE("power-off with the bridge down sends nothing, while connecting it only hangs up") {
   SUBCASE("down") {
     Harness h;
     h.boot();

@@ -106,7 +106,7 @@ TEST_CASE("tap_power toggles on and publishes the full state") {
           R"({"color": {"h": 1.0, "s": 1.0}, "brightness": 1.0, "on": true, "client": "lamp_ui"})"});
 }
 
-TEST_CASE("a touch that does not change the value publishes nothing; values are clamped") {
+TEST_CASE("a touch that does not change the value publishes nothing, values are clamped") {
   Harness h;
   h.boot();
   h.touch(Slider::hue, 1.0);
