@@ -6,9 +6,11 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <optional>
+#include <vector>
 
-#include "fleet/config/config_loader.hpp"
+#include "fleet/app/logging.hpp"
 #include "fleet/app/run_command.hpp"
+#include "fleet/config/config_loader.hpp"
 
 using namespace lampi::fleet;
 
@@ -81,6 +83,14 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }
 
+// A log level outside the list is a usage error, named by the option with the choices.
+void add_log_level(CLI::App& cmd, std::string& level) {
+  cmd.add_option("--log-level", level,
+                 "Log lines on stderr from this level up: trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember(std::vector<std::string>(kLogLevelNames.begin(), kLogLevelNames.end())))
+      ->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,11 +101,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string run_config, validate_config;
+  std::string log_level = "info";
   Overrides run_overrides;
   auto* run = app.add_subcommand("run", "Power on N lamps against a broker and drive them");
   run->add_option("-c,--config", run_config, "YAML config (see config/ and docs/config.md)")
       ->check(CLI::ExistingFile);
   add_overrides(*run, run_overrides);
+  add_log_level(*run, log_level);
 
   Overrides validate_overrides;
   auto* validate_cmd =
@@ -104,8 +116,12 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   add_overrides(*validate_cmd, validate_overrides);
+  add_log_level(*validate_cmd, log_level);
 
   CLI11_PARSE(app, argc, argv);
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  // CLI11 has checked the name, so the level is always there.
+  auto log = make_logger(parse_log_level(log_level).value_or(spdlog::level::info), terminal);
   try {
     if (*validate_cmd) {
       FleetConfig c = build_config(validate_config, validate_overrides);
@@ -115,12 +131,9 @@ int main(int argc, char** argv) {
     }
     FleetConfig c = build_config(run_config, run_overrides);
     check_files(c);
-    return run_fleet(c, RunOptions{isatty(STDERR_FILENO) == 1});
-  } catch (const ConfigError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
+    return run_fleet(c, RunOptions{terminal, log});
+  } catch (const std::exception& e) {  // ConfigError too: its text names the key
+    log->error("{}", e.what());
     return 2;
   }
 }

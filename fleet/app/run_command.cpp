@@ -2,22 +2,23 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <spdlog/logger.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 
+#include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/config/config_loader.hpp"
 #include "fleet/engine/fleet_engine.hpp"
-#include "fleet/report/html_report.hpp"
-#include "fleet/metrics/metrics_exporter.hpp"
-#include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/engine/preflight.hpp"
+#include "fleet/engine/tls_context.hpp"
+#include "fleet/metrics/metrics_exporter.hpp"
+#include "fleet/report/html_report.hpp"
 #include "fleet/report/progress.hpp"
 #include "fleet/report/run_summary.hpp"
 #include "fleet/stats/run_timeline.hpp"
-#include "fleet/engine/tls_context.hpp"
 
 namespace lampi::fleet {
 
@@ -85,17 +86,21 @@ ConfigRows describe(const FleetConfig& c, const std::string& broker_text) {
 
 int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   FleetConfig config = config_in;
+  spdlog::logger& log = *options.log;
   Capacity capacity = measure_capacity(config.source_addresses.size());
+  log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
   check_capacity(capacity, config.lamps);
 
   std::optional<MosquittoProcess> local_broker;
   if (!config.broker) {
     local_broker = start_local_broker();
     config.broker = BrokerTarget{false, local_broker->address(), local_broker->port()};
-    fmt::print(stderr, "Started a local mosquitto on {}:{} (log: {}); it stops with the run.\n",
-               local_broker->address(), local_broker->port(), local_broker->log_path().string());
+    log.info("Started a local mosquitto on {}:{} (log: {}); it stops with the run.",
+             local_broker->address(), local_broker->port(), local_broker->log_path().string());
   }
   ResolvedBroker broker = resolve_broker(*config.broker);
+  log.debug("Broker {} resolved to {}:{}", format_broker_url(*config.broker), broker.numeric_host,
+            broker.port);
 
   sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // the shard threads inherit the mask
@@ -105,16 +110,16 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     std::optional<TlsContext> tls;
     if (config.broker->tls) tls.emplace(config.tls, config.broker->host);
     FleetEngine engine(config, broker, tls ? tls->native() : nullptr);
-    fmt::print(stderr,
-               "lampi-fleet: {} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}\n",
-               config.lamps, engine.shards().size(), config.broker->tls ? "s" : "",
-               broker.numeric_host, broker.port, config.hatch_rate,
-               config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
-                                           : std::string(" until Ctrl-C"));
+    log.info("{} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}", config.lamps,
+             engine.shards().size(), config.broker->tls ? "s" : "", broker.numeric_host,
+             broker.port, config.hatch_rate,
+             config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
+                                         : std::string(" until Ctrl-C"));
     std::optional<MetricsExporter> metrics;
     if (!config.metrics_listen.empty()) {
       metrics.emplace(engine.stats_view(), config.metrics_listen);
-      fmt::print(stderr, "Metrics: {} (and /healthz)\n", metrics->url());
+      // The URL carries the port actually bound, which is how a `:0` listener is found.
+      log.info("Metrics: {} (and /healthz)", metrics->url());
     }
     engine.start();
     ProgressMeter meter(engine.stats_view(), engine.interval_reader());
@@ -130,13 +135,13 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       if (!stopping &&
           (signalled || (config.duration.count() > 0 && now_s >= config.duration.count()))) {
         stopping = true;
-        if (options.progress_to_terminal) fmt::print(stderr, "\n");
-        fmt::print(stderr, "Stopping: {} power-off of every lamp (at most {:.0f} s)...\n",
-                   config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
-                   config.stop_timeout.count());
+        if (options.progress_to_terminal) fmt::print(stderr, "\n");  // end the progress line
+        log.info("Stopping: {} power-off of every lamp (at most {:.0f} s)...",
+                 config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
+                 config.stop_timeout.count());
         engine.request_stop(config.stop_mode);
       } else if (stopping && signalled) {
-        fmt::print(stderr, "Second signal: dropping every connection now.\n");
+        log.warn("Second signal: dropping every connection now.");
         engine.request_stop(StopMode::power_loss);
       }
       auto sample = meter.sample(now_s);
@@ -154,6 +159,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     }
     engine.join();
     if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
+    log.debug("Every shard has stopped after {:.1f} s", elapsed());
     RunSummary summary = summarize(engine.stats_view(), elapsed(), meter.bridged_peak());
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
@@ -168,16 +174,16 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       write_html_report(report, summary, timeline,
                         describe(config, format_broker_url(*config.broker)),
                         fmt::format("lampi-fleet: {} lamps", config.lamps));
-      fmt::print(stderr, "Report: {}\n", report);
+      log.info("Report: {}", report);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "could not write the HTML report: {}\n", e.what());
+      log.error("could not write the HTML report: {}", e.what());
       exit_code = std::max(exit_code, 2);
     }
     if (!config.summary_json.empty()) {
       std::ofstream out(config.summary_json);
       out << render_json(summary);
       if (!out) {
-        fmt::print(stderr, "could not write the JSON summary to {}\n", config.summary_json);
+        log.error("could not write the JSON summary to {}", config.summary_json);
         exit_code = 2;
       }
     }

@@ -1,22 +1,12 @@
 #include "fleet/engine/fleet_engine.hpp"
 
-#include <cmath>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 
-namespace lampi::fleet {
+#include "fleet/engine/profile_mixer.hpp"
 
-model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_t index) {
-  constexpr double kGolden = 0.6180339887498949;
-  double position = std::fmod(static_cast<double>(index) * kGolden, 1.0) * 100.0;
-  double cumulative = 0.0;
-  for (const auto& share : shares) {
-    cumulative += share.percent;
-    if (position < cumulative) return share.profile;
-  }
-  return shares.empty() ? model::Profile::idle : shares.back().profile;
-}
+namespace lampi::fleet {
 
 FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx)
     : config_(config) {
@@ -41,12 +31,13 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
   ctx_.epoch = std::chrono::steady_clock::now();
 
   for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>(i, ctx_));
+  ProfileMixer profiles(config_.profiles);  // lamp index order is hatch order
   for (std::uint64_t i = 0; i < config_.lamps; ++i) {
     auto power_on_at =
         model::at(model::seconds_to_duration(static_cast<double>(i) / config_.hatch_rate));
     shards_[i % threads]->add_lamp(i, model::device_id_at(config_.device_id_base, i),
-                                   model::Rng::derive(config_.seed, i),
-                                   profile_for(config_.profiles, i), power_on_at);
+                                   model::Rng::derive(config_.seed, i), profiles.next(),
+                                   power_on_at);
   }
 }
 

@@ -55,8 +55,4 @@ class FleetEngine {
   bool interval_reader_taken_ = false;
 };
 
-// The profile lamp `index` of `lamps` follows: shares are exact to within one lamp and
-// interleaved over the hatch order (a golden-ratio sequence), so a ramp-up mixes them.
-model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_t index);
-
 }  // namespace lampi::fleet

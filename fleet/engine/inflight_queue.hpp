@@ -49,6 +49,17 @@ class InFlightQueue {
     return true;
   }
 
+  // Removes, oldest first, every entry whose scheduled time is more than `timeout` before
+  // `now`, handing each to on_expired. Entries are in send order, which is schedule order,
+  // so the sweep stops at the first entry still in time.
+  template <typename OnExpired>
+  void expire(model::VirtualTime now, model::Duration timeout, OnExpired&& on_expired) {
+    while (!empty() && now - front().scheduled > timeout) {
+      on_expired(front());
+      pop_front();
+    }
+  }
+
  private:
   void compact() {
     if (head_ == items_.size()) {

@@ -358,12 +358,11 @@ void Shard::on_second() {
     queued += static_cast<std::int64_t>(slot.lamp.bridge.queue.size());
     // Publishes still unacknowledged past the timeout are failures, as in the seed's
     // Locust test; a PUBACK that comes later is ignored.
-    while (!slot.inflight.empty() && t - slot.inflight.front().scheduled > timeout) {
-      bump(stats_.topics[model::index_of(slot.inflight.front().topic)].failures);
+    slot.inflight.expire(t, timeout, [this](const InFlight& f) {
+      bump(stats_.topics[model::index_of(f.topic)].failures);
       bump(stats_.timeouts);
-      slot.inflight.pop_front();
       stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
-    }
+    });
   }
   stats_.bridge_queue_depth.store(queued, std::memory_order_relaxed);
   stats_.publish_interval(interval_);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 
 namespace lampi::fleet {
 
@@ -41,8 +42,12 @@ void LatencyHistogram::merge(const LatencyHistogram& other) {
 
 std::int64_t LatencyHistogram::percentile(double q) const {
   if (count_ == 0) return 0;
-  auto rank =
-      static_cast<std::uint64_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(count_)));
+  // Nearest rank, ceil(q * count). The product is off by an ulp or two when q has no exact
+  // double (0.07 * 100 is 7.000000000000001), which must not push a whole rank to the next
+  // sample: four epsilons cover that error and move no rank short of 2^50 samples.
+  double exact = std::clamp(q, 0.0, 1.0) * static_cast<double>(count_);
+  constexpr double kSlack = 1.0 - 4 * std::numeric_limits<double>::epsilon();
+  auto rank = static_cast<std::uint64_t>(std::ceil(exact * kSlack));
   rank = std::max<std::uint64_t>(rank, 1);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {

@@ -2,12 +2,17 @@
 // message that names the problem, a non-zero exit, and no connection to the broker.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <pty.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
+#include <vector>
 
 #include "fleet/broker/mosquitto_process.hpp"
 #include "tests/support/read_text.hpp"
@@ -34,6 +39,28 @@ Result run_cli(const std::string& args) {
   return r;
 }
 
+// The same, with stdout and stderr on a pseudo-terminal, as in a person's shell.
+Result run_cli_on_terminal(const std::string& args) {
+  std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args;
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  Result r;
+  std::array<char, 4096> buf{};
+  ssize_t n;
+  while ((n = read(master, buf.data(), buf.size())) > 0)  // EIO once the child has gone
+    r.output.append(buf.data(), static_cast<std::size_t>(n));
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
 struct TempDir {
   fs::path path;
   TempDir() {
@@ -46,6 +73,24 @@ struct TempDir {
     return (path / name).string();
   }
 };
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool contains(const std::string& text, const std::string& fragment) {
+  return text.find(fragment) != std::string::npos;
+}
+
+// A 2-lamp, 1 s run against the mosquitto the tool starts itself; its stderr is a pipe.
+Result short_local_run(const std::string& extra, Result (*run)(const std::string&) = run_cli) {
+  TempDir dir;
+  return run(fmt::format("run --lamps 2 --duration 1s --metrics-listen \"\" --report {} {}",
+                         (dir.path / "report.html").string(), extra));
+}
 
 bool broker_saw_a_client(const lampi::fleet::MosquittoProcess& broker) {
   return lampi::testing::read_text(broker.log_path()).find("New client connected") !=
@@ -176,4 +221,91 @@ TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
   CHECK(broken.exit_code == 1);
   CHECK(broken.output.find("FAIL") != std::string::npos);
   CHECK(read_summary().find("\"slos_passed\": false") != std::string::npos);
+}
+
+TEST_CASE("log lines: plain, greppable UTC lines when stderr is not a terminal") {
+  auto r = short_local_run("");
+  CAPTURE(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::regex log_line(
+      R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z lampi-fleet (info|warning|error): .+)");
+  std::size_t log_lines = 0;
+  bool started = false;
+  for (const auto& line : lines_of(r.output)) {
+    if (!std::regex_match(line, log_line)) continue;
+    ++log_lines;
+    started =
+        started || std::regex_search(line, std::regex(R"( info: Started a local mosquitto on )"
+                                                      R"(127\.0\.0\.1:\d+ \(log: .+\); it stops)"));
+  }
+  CHECK(started);
+  CHECK(log_lines >= 4);                    // started, lamps on threads, stopping, report
+  CHECK_FALSE(contains(r.output, "\033"));  // no colour codes in a pipe
+  CHECK(contains(r.output, "Aggregated"));  // the summary table is still there
+}
+
+TEST_CASE("log lines: local time, for a person, on a terminal") {
+  auto r = short_local_run("", run_cli_on_terminal);
+  CAPTURE(r.output);
+  REQUIRE(r.exit_code == 0);
+  // The level is coloured where TERM says the terminal has colours.
+  CHECK(std::regex_search(
+      r.output, std::regex(R"((^|\n)\[\d{2}:\d{2}:\d{2}\] (\x1b\[[0-9;]*m)?info(\x1b\[m)?: )"
+                           R"(Started a local mosquitto on 127\.0\.0\.1:\d+)")));
+  CHECK_FALSE(contains(r.output, "Z lampi-fleet info:"));
+}
+
+TEST_CASE("--log-level chooses which log lines show, never hiding the summary") {
+  struct Case {
+    const char* flag;
+    std::vector<std::string> shown, hidden;
+  };
+  const std::vector<Case> cases = {
+      {"", {" info: Started a local mosquitto", " info: Report:"}, {" debug: "}},
+      {"--log-level warn", {}, {"Started a local mosquitto", "Report:", " info: ", " debug: "}},
+      {"--log-level debug",
+       {" debug: Capacity: fd limit ",
+        " debug: Broker mqtt://127.0.0.1:", " info: Started a local mosquitto"},
+       {}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.flag);
+    auto r = short_local_run(c.flag);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.output, "Aggregated"));
+    CHECK(contains(r.output, "Verdict:"));
+    for (const auto& fragment : c.shown) CHECK(contains(r.output, fragment));
+    for (const auto& fragment : c.hidden) CHECK_FALSE(contains(r.output, fragment));
+  }
+}
+
+TEST_CASE("an unknown --log-level is a usage error naming the option and the levels") {
+  for (const char* command : {"run", "validate"}) {
+    CAPTURE(command);
+    auto r = run_cli(
+        fmt::format("{} -c {}/config/local.yaml --log-level nope", command, LAMPI_SOURCE_DIR));
+    CAPTURE(r.output);
+    CHECK(r.exit_code != 0);
+    CHECK(contains(r.output, "Run with --help"));  // CLI11's usage error, before any work
+    CHECK(contains(r.output, "--log-level"));
+    CHECK(contains(r.output, "nope"));
+    for (const char* level : {"trace", "debug", "info", "warn", "error", "off"})
+      CHECK(contains(r.output, level));
+    CHECK_FALSE(contains(r.output, "Started a local mosquitto"));
+  }
+  auto help = run_cli("run --help");
+  CHECK(contains(help.output, "--log-level"));
+}
+
+TEST_CASE("errors are log lines too, and --log-level off silences them but not the exit code") {
+  TempDir dir;
+  auto path = dir.write("bad.yaml", "lamps: 0\n");
+  auto r = run_cli("validate -c " + path);
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(std::regex_search(r.output, std::regex(R"(Z lampi-fleet error: .*lamps)")));
+  r = run_cli("validate --log-level off -c " + path);
+  CHECK(r.exit_code == 2);
+  CHECK_FALSE(contains(r.output, "error"));
 }
