@@ -128,13 +128,19 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     auto started = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
     bool stopping = false;
+    bool interrupted = false;
+    ProgressSample last_running{};  // the lamps as they were just before the stop
     double last_log = 0;
+    const double planned_s = config.duration.count();
     while (!engine.finished()) {
       bool signalled = wait_for_signal(signals, std::chrono::milliseconds(1000));
       double now_s = elapsed();
-      if (!stopping &&
-          (signalled || (config.duration.count() > 0 && now_s >= config.duration.count()))) {
+      auto sample = meter.sample(now_s);
+      if (!stopping) last_running = sample;
+      if (!stopping && (signalled || (planned_s > 0 && now_s >= planned_s))) {
         stopping = true;
+        // With no duration a signal is how a run ends; otherwise it cut the run short.
+        interrupted = signalled && planned_s > 0 && now_s < planned_s;
         if (options.progress_to_terminal) fmt::print(stderr, "\n");  // end the progress line
         log.info("Stopping: {} power-off of every lamp (at most {:.0f} s)...",
                  config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
@@ -144,7 +150,6 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
         log.warn("Second signal: dropping every connection now.");
         engine.request_stop(StopMode::power_loss);
       }
-      auto sample = meter.sample(now_s);
       bool saturated = generator_saturated(sample);
       engine.set_generator_saturated(saturated);
       if (stopping) continue;
@@ -160,14 +165,24 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     engine.join();
     if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
     log.debug("Every shard has stopped after {:.1f} s", elapsed());
-    RunSummary summary = summarize(engine.stats_view(), elapsed(), meter.bridged_peak());
+    auto phase = [&](LampPhase p) {
+      return static_cast<std::uint64_t>(last_running.by_phase[static_cast<std::size_t>(p)]);
+    };
+    RunSummary summary =
+        summarize(engine.stats_view(),
+                  RunEnd{.seconds = elapsed(),
+                         .planned_seconds = planned_s,
+                         .interrupted = interrupted,
+                         .bridged_peak = meter.bridged_peak(),
+                         .bridged_at_end = phase(LampPhase::bridged),
+                         .hatched_at_end = config.lamps - phase(LampPhase::off)});
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
     std::fflush(stdout);  // the table before the lines on stderr that follow it
     if (saturated_seconds > 0)
       fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds,
                  timeline.size());
-    if (!summary.slos_passed) exit_code = 1;
+    exit_code = summary.exit_code();
     std::string report =
         config.report_html.empty() ? "lampi-fleet-report.html" : config.report_html;
     try {
@@ -177,14 +192,14 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       log.info("Report: {}", report);
     } catch (const std::exception& e) {
       log.error("could not write the HTML report: {}", e.what());
-      exit_code = std::max(exit_code, 2);
+      exit_code = std::max(exit_code, kExitUsage);
     }
     if (!config.summary_json.empty()) {
       std::ofstream out(config.summary_json);
       out << render_json(summary);
       if (!out) {
         log.error("could not write the JSON summary to {}", config.summary_json);
-        exit_code = 2;
+        exit_code = std::max(exit_code, kExitUsage);
       }
     }
   }

@@ -30,6 +30,7 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:18px
 .verdict-ok{background:#1a7f37}
 .verdict-saturated{background:#d9730d}
 .verdict-invalid{background:#cf222e}
+.verdict-interrupted{background:#6e7781}
 .verdict .badge{font-size:22px;font-weight:800;letter-spacing:.04em;white-space:nowrap}
 .verdict .detail{font-size:15px}
 .facts{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
@@ -66,7 +67,10 @@ std::string_view verdict_class(VerdictCode code) {
     case VerdictCode::broker_saturated:
       return "verdict-saturated";
     case VerdictCode::generator_saturated:
+    case VerdictCode::not_connected:
       return "verdict-invalid";
+    case VerdictCode::interrupted:
+      return "verdict-interrupted";
   }
   return "verdict-ok";
 }

@@ -22,15 +22,30 @@ void fill_latency(TopicRow& row, const LatencyHistogram& h) {
   row.p99_ms = ms(h.percentile(0.99));
 }
 
+// "lost x5, refused x2": the disconnects of a run whose lamps did not bridge.
+std::string failure_counts(const RunSummary& s) {
+  std::string out;
+  for (const auto& [reason, n] : s.disconnects)
+    if (n > 0 && reason != disconnect_reason_name(DisconnectReason::power_off))
+      out += fmt::format("{}{} x{}", out.empty() ? "" : ", ", reason, n);
+  return out;
+}
+
 }  // namespace
 
 double failure_ratio(const TopicRow& r) {
   return r.requests ? static_cast<double>(r.failures) / static_cast<double>(r.requests) : 0.0;
 }
 
-RunSummary summarize(const FleetStatsView& fleet, double seconds, std::uint64_t bridged_peak) {
+RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
+  const double seconds = end.seconds;
+  const std::uint64_t bridged_peak = end.bridged_peak;
   RunSummary s;
   s.seconds = seconds;
+  s.planned_seconds = end.planned_seconds;
+  s.interrupted = end.interrupted;
+  s.lamps_bridged_at_end = end.bridged_at_end;
+  s.lamps_hatched_at_end = end.hatched_at_end;
   s.lamps = fleet.config().lamps;
   s.lamps_bridged_peak = bridged_peak;
   std::array<TopicRow, model::kTopicCount> rows{};
@@ -87,11 +102,19 @@ RunSummary summarize(const FleetStatsView& fleet, double seconds, std::uint64_t 
   s.schedule_lag_p50_ms = ms(lag.percentile(0.5));
   s.schedule_lag_p99_ms = ms(lag.percentile(0.99));
   s.schedule_lag_max_ms = ms(lag.max());
-  s.verdict =
-      verdict_for({.schedule_lag_p99_ms = s.schedule_lag_p99_ms,
-                   .p95_response_ms = total.p95_ms,
-                   .failure_ratio = failure_ratio(total),
-                   .response_timeout_ms = fleet.config().response_timeout.count() * 1000.0});
+  s.verdict = verdict_for(
+      {.schedule_lag_p99_ms = s.schedule_lag_p99_ms,
+       .p95_response_ms = total.p95_ms,
+       .failure_ratio = failure_ratio(total),
+       .response_timeout_ms = fleet.config().response_timeout.count() * 1000.0,
+       .lamps_hatched = end.hatched_at_end,
+       .lamps_bridged = end.bridged_at_end,
+       .lamps_bridged_peak = bridged_peak,
+       .min_bridged_ratio = fleet.config().slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio),
+       .connect_failures = failure_counts(s),
+       .interrupted = end.interrupted,
+       .seconds = seconds,
+       .planned_seconds = end.planned_seconds});
   return s;
 }
 
@@ -142,8 +165,10 @@ std::string render_table(const RunSummary& s) {
   out += fmt::format(
       "(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
   out += fmt::format(
-      "Lamps: {} configured, {} bridged at peak | connects {} of {} attempts, {} reconnects\n",
-      s.lamps, s.lamps_bridged_peak, s.connects, s.connect_attempts, s.reconnects);
+      "Lamps: {} configured, {} bridged at peak, {} of {} powered on bridged at the end | "
+      "connects {} of {} attempts, {} reconnects\n",
+      s.lamps, s.lamps_bridged_peak, s.lamps_bridged_at_end, s.lamps_hatched_at_end, s.connects,
+      s.connect_attempts, s.reconnects);
   out += "Disconnects:";
   for (const auto& [k, v] : s.disconnects) out += fmt::format(" {} {}", k, v);
   out += "\nInvalid set_config:";
@@ -165,8 +190,12 @@ std::string render_table(const RunSummary& s) {
 std::string render_json(const RunSummary& s) {
   nlohmann::ordered_json j;
   j["seconds"] = s.seconds;
+  j["planned_seconds"] = s.planned_seconds;
+  j["aborted"] = s.interrupted;
   j["lamps"] = s.lamps;
   j["lamps_bridged_peak"] = s.lamps_bridged_peak;
+  j["lamps_bridged_at_end"] = s.lamps_bridged_at_end;
+  j["lamps_hatched_at_end"] = s.lamps_hatched_at_end;
   j["connect_attempts"] = s.connect_attempts;
   j["connects"] = s.connects;
   j["reconnects"] = s.reconnects;
@@ -198,7 +227,7 @@ std::string render_json(const RunSummary& s) {
   add_row(s.total);
   j["generator_saturated"] = s.generator_saturated();
   j["broker_saturated"] = s.broker_saturated();
-  j["valid"] = !s.generator_saturated();
+  j["valid"] = measured_the_broker(s.verdict.code);
   j["verdict"] = verdict_text(s.verdict);
   j["verdict_code"] = verdict_names(s.verdict.code).code;
   auto& slos = j["slos"] = nlohmann::ordered_json::array();

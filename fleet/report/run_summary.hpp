@@ -32,10 +32,24 @@ struct SloResult {
   bool passed = true;
 };
 
+// How the run ended, as the run loop saw it.
+struct RunEnd {
+  double seconds = 0;          // actual
+  double planned_seconds = 0;  // 0: until stopped
+  bool interrupted = false;    // a signal before the planned duration
+  std::uint64_t bridged_peak = 0;
+  // From the last progress sample before the stop (0 hatched: not judged).
+  std::uint64_t bridged_at_end = 0;
+  std::uint64_t hatched_at_end = 0;
+};
+
 struct RunSummary {
   double seconds = 0;
+  double planned_seconds = 0;
+  bool interrupted = false;
   std::size_t lamps = 0;
   std::uint64_t lamps_bridged_peak = 0;
+  std::uint64_t lamps_bridged_at_end = 0, lamps_hatched_at_end = 0;
   std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
   std::vector<std::pair<std::string, std::uint64_t>> disconnects;         // by reason
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
@@ -50,10 +64,11 @@ struct RunSummary {
 
   bool generator_saturated() const { return verdict.code == VerdictCode::generator_saturated; }
   bool broker_saturated() const { return verdict.code == VerdictCode::broker_saturated; }
+  int exit_code() const { return exit_code_for(verdict.code, slos_passed); }
 };
 
 // Reads the shards' totals; call after they have finished.
-RunSummary summarize(const FleetStatsView& fleet, double seconds, std::uint64_t bridged_peak);
+RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end);
 // Judges the config's SLOs against the run; an invalid run (generator saturated)
 // fails them all, since it measured the generator.
 void judge_slos(RunSummary& s, const SloConfig& slo);

@@ -13,11 +13,43 @@ VerdictNames verdict_names(VerdictCode code) {
       return {"broker_saturated", "BROKER SATURATED"};
     case VerdictCode::generator_saturated:
       return {"generator_saturated", "INVALID"};
+    case VerdictCode::not_connected:
+      return {"not_connected", "NOT CONNECTED"};
+    case VerdictCode::interrupted:
+      return {"interrupted", "INTERRUPTED"};
   }
   return {"ok", "OK"};
 }
 
+namespace {
+
+double bridged_ratio(const VerdictInputs& in) {
+  return static_cast<double>(in.lamps_bridged) / static_cast<double>(in.lamps_hatched);
+}
+
+bool too_few_bridged(const VerdictInputs& in) {
+  return in.lamps_hatched > 0 && bridged_ratio(in) < in.min_bridged_ratio;
+}
+
+std::string not_connected_detail(const VerdictInputs& in) {
+  std::string why = in.connect_failures.empty() ? "" : "; " + in.connect_failures;
+  std::string hint =
+      " Check the broker's address and port, that it is running, and the credentials or "
+      "certificates it expects.";
+  if (in.lamps_bridged_peak == 0)
+    return fmt::format("0 of {} lamps ever bridged{}.{}", in.lamps_hatched, why, hint);
+  return fmt::format(
+      "{} of {} lamps bridged at the end ({:.1f}%, at least {:.1f}% required; "
+      "{} at the peak){}.",
+      in.lamps_bridged, in.lamps_hatched, bridged_ratio(in) * 100.0, in.min_bridged_ratio * 100.0,
+      in.lamps_bridged_peak, why);
+}
+
+}  // namespace
+
 VerdictCode judge_verdict(const VerdictInputs& in) {
+  if (too_few_bridged(in)) return VerdictCode::not_connected;
+  if (in.interrupted) return VerdictCode::interrupted;
   if (over_generator_lag_limit(in.schedule_lag_p99_ms)) return VerdictCode::generator_saturated;
   if (in.p95_response_ms > in.response_timeout_ms || in.failure_ratio > kBrokerFailureRatioLimit)
     return VerdictCode::broker_saturated;
@@ -27,6 +59,17 @@ VerdictCode judge_verdict(const VerdictInputs& in) {
 Verdict verdict_for(const VerdictInputs& in) {
   VerdictCode code = judge_verdict(in);
   switch (code) {
+    case VerdictCode::not_connected:
+      return {code, not_connected_detail(in)};
+    case VerdictCode::interrupted: {
+      VerdictInputs rest = in;
+      rest.interrupted = false;
+      Verdict so_far = verdict_for(rest);
+      return {code,
+              fmt::format("stopped by a signal after {:.1f} of {:.0f} s; until then {}", in.seconds,
+                          in.planned_seconds,
+                          so_far.code == VerdictCode::ok ? so_far.detail : verdict_text(so_far))};
+    }
     case VerdictCode::generator_saturated:
       return {code, fmt::format("the generator fell behind its own schedule (p99 lag {:.1f} ms); "
                                 "results measure lampi-fleet, not the broker. Use fewer lamps "
@@ -42,6 +85,25 @@ Verdict verdict_for(const VerdictInputs& in) {
   }
   return {code, fmt::format("the broker kept up (p95 {:.1f} ms, {:.2f}% failures).",
                             in.p95_response_ms, in.failure_ratio * 100.0)};
+}
+
+int exit_code_for(VerdictCode code, bool slos_passed) {
+  switch (code) {
+    case VerdictCode::not_connected:
+      return kExitNotConnected;
+    case VerdictCode::interrupted:
+      return kExitInterrupted;
+    case VerdictCode::broker_saturated:
+    case VerdictCode::generator_saturated:
+      return kExitFailed;
+    case VerdictCode::ok:
+      break;
+  }
+  return slos_passed ? kExitOk : kExitFailed;
+}
+
+bool measured_the_broker(VerdictCode code) {
+  return code == VerdictCode::ok || code == VerdictCode::broker_saturated;
 }
 
 std::string verdict_text(const Verdict& v) {

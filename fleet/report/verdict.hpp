@@ -20,7 +20,17 @@ constexpr bool over_generator_lag_limit(double lag_ms) {
   return lag_ms > kGeneratorLagLimitMs;
 }
 
-enum class VerdictCode : std::uint8_t { ok, broker_saturated, generator_saturated };
+// A bridged share under this (of the lamps powered on by the end) means the run did not
+// do what it was asked, unless the config's slo.min_bridged_ratio says otherwise.
+inline constexpr double kDefaultMinBridgedRatio = 0.99;
+
+enum class VerdictCode : std::uint8_t {
+  ok,
+  broker_saturated,
+  generator_saturated,
+  not_connected,  // too few lamps bridged: refused, unreachable, wrong credentials...
+  interrupted,    // stopped by a signal before its planned duration
+};
 
 struct VerdictNames {
   std::string_view code;   // machine-readable, the JSON's "verdict_code": "broker_saturated"
@@ -34,9 +44,19 @@ struct VerdictInputs {
   double p95_response_ms = 0;
   double failure_ratio = 0;  // failed publishes / publishes
   double response_timeout_ms = 0;
+  // Lamps, as the last progress sample before the stop saw them (0 hatched: not judged).
+  std::uint64_t lamps_hatched = 0;
+  std::uint64_t lamps_bridged = 0;
+  std::uint64_t lamps_bridged_peak = 0;
+  double min_bridged_ratio = kDefaultMinBridgedRatio;
+  std::string connect_failures;  // "lost x5, refused x2", quoted by NOT CONNECTED
+  bool interrupted = false;
+  double seconds = 0, planned_seconds = 0;
 };
 
-// A saturated generator invalidates the run whatever the broker did, so it wins.
+// Precedence, most fundamental first: lamps that never got to the broker make every
+// other number meaningless; a run cut short measured only part of what was asked; a
+// saturated generator measured itself; only then is the broker judged.
 VerdictCode judge_verdict(const VerdictInputs& in);
 
 struct Verdict {
@@ -49,5 +69,16 @@ Verdict verdict_for(const VerdictInputs& in);
 
 // "LABEL: detail", as the table prints and the JSON's "verdict" has always said.
 std::string verdict_text(const Verdict& v);
+
+// The process's exit code for a run (documented in the README):
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;        // an SLO broken, the broker or generator saturated
+inline constexpr int kExitUsage = 2;         // bad command line or config, an output unwritable
+inline constexpr int kExitNotConnected = 3;  // too few lamps bridged
+inline constexpr int kExitInterrupted = 4;   // stopped before its planned duration
+int exit_code_for(VerdictCode code, bool slos_passed);
+
+// Whether the run's figures measure the broker: true for ok and broker_saturated.
+bool measured_the_broker(VerdictCode code);
 
 }  // namespace lampi::fleet

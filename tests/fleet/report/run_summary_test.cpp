@@ -99,7 +99,7 @@ struct ThreeShards {
 
 TEST_CASE("summarize adds up every shard's counters") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), 10.0, 27);
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   CHECK(s.seconds == 10.0);
   CHECK(s.lamps == 30);
   CHECK(s.lamps_bridged_peak == 27);
@@ -124,7 +124,7 @@ TEST_CASE("summarize adds up every shard's counters") {
 
 TEST_CASE("summarize has a row per topic with traffic, in topic order, and the total apart") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), 10.0, 27);
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   std::vector<std::string> names;
   for (const auto& r : s.rows) names.push_back(r.name);
   CHECK(names == std::vector<std::string>{
@@ -154,7 +154,7 @@ TEST_CASE("summarize has a row per topic with traffic, in topic order, and the t
 
 TEST_CASE("summarize merges the shards' histograms: percentiles of all the samples") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), 10.0, 27);
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   auto check_row = [](const TopicRow& r, const std::vector<std::int64_t>& samples) {
     REQUIRE(r.has_latency);
     check_close(r.median_ms, exact_percentile(samples, 0.50));
@@ -222,7 +222,7 @@ TEST_CASE("the verdict's boundaries hold through summarize's histograms") {
     bump(changed1.requests, 400);
     bump(changed0.failures, c.failures / 2);
     bump(changed1.failures, c.failures - c.failures / 2);
-    auto s = summarize(fleet.view(), 5.0, 0);
+    auto s = summarize(fleet.view(), {.seconds = 5.0, .bridged_peak = 0});
     CHECK(s.verdict.code == c.expected);
     CHECK(s.generator_saturated() == (c.expected == generator_saturated));
     CHECK(s.broker_saturated() == (c.expected == broker_saturated));
@@ -231,7 +231,7 @@ TEST_CASE("the verdict's boundaries hold through summarize's histograms") {
 
 TEST_CASE("the table lists the topics, then the total under a rule, then the verdict") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), 10.0, 27);
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   auto table = render_table(s);
   auto rule = std::string(138, '-');
   auto total_at = table.find("\nAggregated ");
@@ -248,7 +248,7 @@ TEST_CASE("the table lists the topics, then the total under a rule, then the ver
 
 TEST_CASE("the JSON keeps its fields, the total last, and adds the verdict's code") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), 10.0, 27);
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   auto j = nlohmann::json::parse(render_json(s));
   CHECK(j["lamps"] == 30);
   CHECK(j["lamps_bridged_peak"] == 27);
@@ -286,7 +286,7 @@ TEST_CASE("the JSON keeps its fields, the total last, and adds the verdict's cod
 
 TEST_CASE("SLOs are judged on the total row, and all fail when the run is invalid") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), 10.0, 27);
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   SloConfig slo;
   REQUIRE(s.total.p95_ms < 300.0);
   REQUIRE(row_named(s, topic_pattern(Topic::associated)).p95_ms > 300.0);  // one topic is slow
@@ -298,7 +298,7 @@ TEST_CASE("SLOs are judged on the total row, and all fail when the run is invali
   for (const auto& r : s.slos) CHECK_MESSAGE(r.passed, r.name);
   CHECK(s.slos_passed);
 
-  auto invalid = summarize(t.fleet.view(), 10.0, 27);
+  auto invalid = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   invalid.verdict.code = VerdictCode::generator_saturated;
   judge_slos(invalid, slo);
   for (const auto& r : invalid.slos) CHECK_FALSE(r.passed);

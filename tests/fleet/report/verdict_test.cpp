@@ -38,10 +38,12 @@ struct Case {
 };
 
 VerdictInputs inputs(double lag, double p95, double failures, double timeout = 500) {
-  return {.schedule_lag_p99_ms = lag,
-          .p95_response_ms = p95,
-          .failure_ratio = failures,
-          .response_timeout_ms = timeout};
+  VerdictInputs in;
+  in.schedule_lag_p99_ms = lag;
+  in.p95_response_ms = p95;
+  in.failure_ratio = failures;
+  in.response_timeout_ms = timeout;
+  return in;
 }
 
 }  // namespace
@@ -104,12 +106,16 @@ TEST_CASE("each verdict code has its own machine name and label") {
   CHECK(verdict_names(generator_saturated).code == "generator_saturated");
   CHECK(verdict_names(generator_saturated).label == "INVALID");
   std::set<std::string_view> codes, labels;
-  for (auto c : {ok, broker_saturated, generator_saturated}) {
+  CHECK(verdict_names(not_connected).code == "not_connected");
+  CHECK(verdict_names(not_connected).label == "NOT CONNECTED");
+  CHECK(verdict_names(interrupted).code == "interrupted");
+  CHECK(verdict_names(interrupted).label == "INTERRUPTED");
+  for (auto c : {ok, broker_saturated, generator_saturated, not_connected, interrupted}) {
     codes.insert(verdict_names(c).code);
     labels.insert(verdict_names(c).label);
   }
-  CHECK(codes.size() == 3);
-  CHECK(labels.size() == 3);
+  CHECK(codes.size() == 5);
+  CHECK(labels.size() == 5);
 }
 
 TEST_CASE("the verdict's text is its label and a detail quoting the numbers") {
@@ -126,4 +132,106 @@ TEST_CASE("the verdict's text is its label and a detail quoting the numbers") {
       generator.detail.starts_with("the generator fell behind its own schedule (p99 lag 143.2 "
                                    "ms); results measure lampi-fleet, not the broker."));
   CHECK(verdict_text(generator).starts_with("INVALID: the generator fell behind"));
+}
+
+namespace {
+
+VerdictInputs lamps(std::uint64_t hatched, std::uint64_t bridged, std::uint64_t peak) {
+  VerdictInputs in = inputs(1, 2, 0);
+  in.lamps_hatched = hatched;
+  in.lamps_bridged = bridged;
+  in.lamps_bridged_peak = peak;
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("too few lamps bridged is NOT CONNECTED, at and either side of the ratio") {
+  using enum VerdictCode;
+  struct LampCase {
+    const char* why;
+    VerdictInputs in;
+    VerdictCode expected;
+  };
+  auto with_ratio = [](VerdictInputs in, double r) {
+    in.min_bridged_ratio = r;
+    return in;
+  };
+  const std::vector<LampCase> cases = {
+      {"nothing powered on yet is not judged", lamps(0, 0, 0), ok},
+      {"every lamp bridged", lamps(5, 5, 5), ok},
+      {"none ever bridged", lamps(5, 0, 0), not_connected},
+      {"exactly the default 99%", lamps(1000, 990, 1000), ok},
+      {"one lamp under the default 99%", lamps(1000, 989, 1000), not_connected},
+      {"bridged once, lost by the end", lamps(100, 0, 100), not_connected},
+      {"a relaxed ratio accepts half", with_ratio(lamps(100, 50, 100), 0.5), ok},
+      {"a ratio of 1 wants every lamp", with_ratio(lamps(100, 99, 100), 1.0), not_connected},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.why);
+    CHECK(judge_verdict(c.in) == c.expected);
+  }
+}
+
+TEST_CASE("precedence: not connected, then interrupted, then the generator, then the broker") {
+  using enum VerdictCode;
+  auto in = lamps(5, 0, 0);
+  in.interrupted = true;
+  in.schedule_lag_p99_ms = 500;
+  in.failure_ratio = 1;
+  CHECK(judge_verdict(in) == not_connected);
+  in.lamps_bridged = in.lamps_bridged_peak = 5;
+  CHECK(judge_verdict(in) == interrupted);
+  in.interrupted = false;
+  CHECK(judge_verdict(in) == generator_saturated);
+  in.schedule_lag_p99_ms = 1;
+  CHECK(judge_verdict(in) == broker_saturated);
+}
+
+TEST_CASE("NOT CONNECTED and INTERRUPTED say what happened, in words and numbers") {
+  auto none = lamps(5, 0, 0);
+  none.connect_failures = "lost x5";
+  CHECK(verdict_text(verdict_for(none))
+            .starts_with(
+                "NOT CONNECTED: 0 of 5 lamps ever bridged; lost x5. Check the broker's address"));
+
+  auto some = lamps(1000, 950, 1000);
+  CHECK(verdict_text(verdict_for(some)) ==
+        "NOT CONNECTED: 950 of 1000 lamps bridged at the end (95.0%, at least 99.0% required; "
+        "1000 at the peak).");
+
+  auto cut = lamps(5, 5, 5);
+  cut.interrupted = true;
+  cut.seconds = 5.04;
+  cut.planned_seconds = 30;
+  CHECK(verdict_text(verdict_for(cut)) ==
+        "INTERRUPTED: stopped by a signal after 5.0 of 30 s; until then the broker kept up "
+        "(p95 2.0 ms, 0.00% failures).");
+  cut.failure_ratio = 0.5;
+  CHECK(
+      verdict_for(cut).detail.ends_with("until then BROKER SATURATED: p95 response 2.0 ms, "
+                                        "50.00% failures (timeout 500 ms) while the generator "
+                                        "kept its schedule (p99 lag 1.0 ms)."));
+}
+
+TEST_CASE("each verdict has its documented exit code, and only a broker measurement is valid") {
+  using enum VerdictCode;
+  struct ExitCase {
+    VerdictCode code;
+    bool slos_passed;
+    int exit;
+    bool valid;
+  };
+  for (auto c : std::vector<ExitCase>{{ok, true, 0, true},
+                                      {ok, false, 1, true},
+                                      {broker_saturated, true, 1, true},
+                                      {generator_saturated, true, 1, false},
+                                      {not_connected, true, 3, false},
+                                      {not_connected, false, 3, false},
+                                      {interrupted, true, 4, false}}) {
+    CAPTURE(verdict_names(c.code).code);
+    CAPTURE(c.slos_passed);
+    CHECK(exit_code_for(c.code, c.slos_passed) == c.exit);
+    CHECK(measured_the_broker(c.code) == c.valid);
+  }
 }

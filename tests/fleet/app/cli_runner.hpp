@@ -1,0 +1,93 @@
+// Runs the lampi-fleet binary as a user would (through a shell, or on a pseudo-terminal)
+// and keeps its exit code and output, for the command-line suites.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fleet/broker/mosquitto_process.hpp"
+#include "tests/support/read_text.hpp"
+
+namespace lampi::testing {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+inline Result run_cli(const std::string& args) {
+  std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// The same, with stdout and stderr on a pseudo-terminal, as in a person's shell.
+inline Result run_cli_on_terminal(const std::string& args) {
+  std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args;
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  Result r;
+  std::array<char, 4096> buf{};
+  ssize_t n;
+  while ((n = read(master, buf.data(), buf.size())) > 0)  // EIO once the child has gone
+    r.output.append(buf.data(), static_cast<std::size_t>(n));
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/lampi-cli-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+};
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+inline bool contains(const std::string& text, const std::string& fragment) {
+  return text.find(fragment) != std::string::npos;
+}
+
+inline bool broker_saw_a_client(const lampi::fleet::MosquittoProcess& broker) {
+  return read_text(broker.log_path()).find("New client connected") != std::string::npos;
+}
+
+}  // namespace lampi::testing
