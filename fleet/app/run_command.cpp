@@ -112,8 +112,8 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
                config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                            : std::string(" until Ctrl-C"));
     std::optional<MetricsExporter> metrics;
-    if (!config.metrics_listen.empty()) {
-      metrics.emplace(engine, config.metrics_listen);
+    if (config.metrics_listen) {
+      metrics.emplace(engine, *config.metrics_listen);
       fmt::print(stderr, "Metrics: {} (and /healthz)\n", metrics->url());
     }
     engine.start();

@@ -5,7 +5,7 @@
 
 namespace lampi::fleet {
 
-model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_t index) {
+model::Profile profile_for(const ProfileMix& shares, std::uint64_t index) {
   constexpr double kGolden = 0.6180339887498949;
   double position = std::fmod(static_cast<double>(index) * kGolden, 1.0) * 100.0;
   double cumulative = 0.0;
@@ -13,7 +13,7 @@ model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_
     cumulative += share.percent;
     if (position < cumulative) return share.profile;
   }
-  return shares.empty() ? model::Profile::idle : shares.back().profile;
+  return shares.shares().back().profile;  // rounding left the sum a hair under position
 }
 
 FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx)
@@ -32,7 +32,8 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
   ctx_.link.username = config_.username;
   ctx_.link.password = config_.password;
   ctx_.link.ssl_ctx = ssl_ctx;
-  ctx_.source_addresses = config_.source_addresses;
+  // libmosquitto binds to an address given as text: format each once, not per connect.
+  for (auto address : config_.source_addresses) ctx_.source_addresses.push_back(address.str());
   ctx_.connects_in_flight_cap =
       std::max<std::size_t>(1, (config_.max_connects_in_flight + threads - 1) / threads);
   ctx_.inflight_cap = std::max<std::size_t>(1, config_.model.bridge_queue_limit);

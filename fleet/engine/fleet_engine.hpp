@@ -48,6 +48,6 @@ class FleetEngine {
 
 // The profile lamp `index` of `lamps` follows: shares are exact to within one lamp and
 // interleaved over the hatch order (a golden-ratio sequence), so a ramp-up mixes them.
-model::Profile profile_for(const std::vector<ProfileShare>& shares, std::uint64_t index);
+model::Profile profile_for(const ProfileMix& shares, std::uint64_t index);
 
 }  // namespace lampi::fleet
