@@ -51,7 +51,9 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
     c.profiles = flag_value("--profile", [&] { return parse_profile_mix(*o.profile); });
   if (o.threads) c.threads = *o.threads;
   if (o.seed) c.seed = *o.seed;
-  if (o.metrics_listen) c.metrics_listen = *o.metrics_listen;
+  if (o.metrics_listen)
+    c.metrics_listen =
+        flag_value("--metrics-listen", [&] { return parse_metrics_listen(*o.metrics_listen); });
   if (o.summary_json) c.summary_json = *o.summary_json;
   if (o.report) c.report_html = *o.report;
   if (o.power_loss) c.stop_mode = StopMode::power_loss;

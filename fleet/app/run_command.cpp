@@ -116,8 +116,8 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
              config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                          : std::string(" until Ctrl-C"));
     std::optional<MetricsExporter> metrics;
-    if (!config.metrics_listen.empty()) {
-      metrics.emplace(engine.stats_view(), config.metrics_listen);
+    if (config.metrics_listen) {
+      metrics.emplace(engine.stats_view(), *config.metrics_listen);
       // The URL carries the port actually bound, which is how a `:0` listener is found.
       log.info("Metrics: {} (and /healthz)", metrics->url());
     }

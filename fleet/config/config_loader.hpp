@@ -4,8 +4,8 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -71,28 +71,39 @@ std::string format_duration(std::chrono::duration<double> d);
 BrokerTarget parse_broker_url(std::string_view url);
 std::string format_broker_url(const BrokerTarget& target);
 
-// Entries are IPv4 addresses or inclusive ranges "127.0.0.2-127.0.0.9" (at most 65536
-// addresses each); the result lists every address in order.
-std::vector<std::string> expand_source_addresses(const std::vector<std::string>& entries);
+// One entry of connect.source_addresses: an IPv4 address, or an inclusive range
+// "127.0.0.2-127.0.0.9" of at most 65536 addresses; the result lists each in order.
+std::vector<Ipv4Address> parse_source_addresses(std::string_view entry);
 
 // "idle", "seed-worst-case", "touch-drag", "bluetooth".
 model::Profile parse_profile(std::string_view name);
 std::string_view profile_name(model::Profile profile);
 // "touch-drag", "touch-drag:80,idle:20", or "idle,touch-drag" (equal shares). Shares
 // must add up to 100.
-std::vector<ProfileShare> parse_profile_mix(std::string_view text);
+ProfileMix parse_profile_mix(std::string_view text);
 
-// Where the metrics endpoint listens: "host:port" or "[v6]:port"; port 0 picks a free one.
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-};
-HostPort parse_listen_address(std::string_view text);
+// "host:port" or "[v6]:port" with a numeric host; port 0 picks a free one.
+ListenAddress parse_listen_address(std::string_view text);
+std::string format_listen_address(const ListenAddress& address);
+// metrics.listen and --metrics-listen: a listen address, or "" for no metrics endpoint.
+std::optional<ListenAddress> parse_metrics_listen(std::string_view text);
 
 // A TLS path template with every "{id}" replaced by the lamp's 12-hex-digit device ID.
 std::string expand_id_template(std::string_view path_template, model::DeviceId id);
 
 // The known name nearest to a mistyped one, or "" when none is close enough to suggest.
 std::string closest_match(std::string_view typo, std::span<const std::string_view> known);
+
+// ---- The keys themselves ----
+
+// One key a config may set, as docs/config.md's key tables show it (Markdown).
+struct KeyDoc {
+  std::string key;  // full path, e.g. broker.tls.ca_file
+  std::string_view type;
+  std::string_view fallback;  // the default
+  std::string_view meaning;
+};
+// Every key, from the same tables the loader reads with, in their order.
+std::vector<KeyDoc> describe_keys();
 
 }  // namespace lampi::fleet

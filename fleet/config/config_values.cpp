@@ -37,24 +37,35 @@ std::string format_number(double v) {
   return buf.data();
 }
 
-}  // namespace detail
-
-namespace {
-
-using detail::in_quotes;
-using detail::join;
-using detail::kProfileNames;
-
-// Nothing in a fleet run lasts a year: longer values are typos, and capping them keeps
-// the conversion to the model's microseconds far from overflow.
-constexpr double kMaxDurationSeconds = 365.0 * 24 * 3600;
-constexpr std::uint32_t kMaxRangeAddresses = 65536;
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
+
+std::optional<double> parse_plain_number(std::string_view s) {
+  if (s.empty() || s == ".") return std::nullopt;
+  if (!std::all_of(s.begin(), s.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
+    return std::nullopt;
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::in_quotes;
+using detail::parse_plain_number;
+using detail::trim;
+
+// Nothing in a fleet run lasts a year: longer values are typos, and capping them keeps
+// the conversion to the model's microseconds far from overflow.
+constexpr double kMaxDurationSeconds = 365.0 * 24 * 3600;
+constexpr std::uint32_t kMaxRangeAddresses = 65536;
 
 std::string compose(const std::string& source, const std::string& key, const std::string& problem,
                     int line, int column) {
@@ -68,18 +79,6 @@ std::string compose(const std::string& source, const std::string& key, const std
     m += ")";
   }
   return m;
-}
-
-// A plain decimal like 2.5 or 10: no sign, exponent, hex or inf, which from_chars alone allows.
-std::optional<double> parse_plain_number(std::string_view s) {
-  if (s.empty() || s == ".") return std::nullopt;
-  if (!std::all_of(s.begin(), s.end(),
-                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
-    return std::nullopt;
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 std::optional<std::uint32_t> parse_ipv4(std::string_view s) {
@@ -142,14 +141,6 @@ std::optional<std::uint16_t> parse_port(std::string_view s, bool allow_zero) {
   if (ec != std::errc{} || end != s.data() + s.size() || n > 65535 || (n == 0 && !allow_zero))
     return std::nullopt;
   return static_cast<std::uint16_t>(n);
-}
-
-std::string profile_problem(std::string_view name, bool name_in_key) {
-  std::string p = name_in_key ? "unknown profile" : "unknown profile " + in_quotes(name);
-  p += "; expected one of " + join(kProfileNames);
-  if (auto near = closest_match(name, kProfileNames); !near.empty())
-    p += "; did you mean " + near + "?";
-  return p;
 }
 
 // Damerau-style distance with case and '-'/'_' ignored: the typos people make in keys.
@@ -343,102 +334,41 @@ std::string format_broker_url(const BrokerTarget& target) {
 
 // ---- Source addresses ----
 
-std::vector<std::string> expand_source_addresses(const std::vector<std::string>& entries) {
+std::string Ipv4Address::str() const {
+  return format_ipv4(value);
+}
+
+std::vector<Ipv4Address> parse_source_addresses(std::string_view entry) {
   const std::string expected =
       "expected an IPv4 address like 127.0.0.2 or a range like 127.0.0.2-127.0.0.9";
-  std::vector<std::string> out;
-  for (const auto& entry : entries) {
-    auto s = trim(entry);
-    auto dash = s.find('-');
-    auto first = parse_ipv4(trim(s.substr(0, dash)));
-    auto last = dash == std::string_view::npos ? first : parse_ipv4(trim(s.substr(dash + 1)));
-    if (!first || !last)
-      throw ConfigError(in_quotes(entry) + " is not an IPv4 address or range; " + expected);
-    if (*last < *first)
-      throw ConfigError("range " + in_quotes(entry) +
-                        " runs backwards; write the lower address first");
-    std::uint64_t count = std::uint64_t{*last} - *first + 1;
-    if (count > kMaxRangeAddresses)
-      throw ConfigError("range " + in_quotes(entry) + " covers " + std::to_string(count) +
-                        " addresses; a range may cover at most 65536");
-    for (std::uint64_t a = *first; a <= *last; ++a)
-      out.push_back(format_ipv4(static_cast<std::uint32_t>(a)));
-  }
+  auto s = trim(entry);
+  auto dash = s.find('-');
+  auto first = parse_ipv4(trim(s.substr(0, dash)));
+  auto last = dash == std::string_view::npos ? first : parse_ipv4(trim(s.substr(dash + 1)));
+  if (!first || !last)
+    throw ConfigError(in_quotes(entry) + " is not an IPv4 address or range; " + expected);
+  if (*last < *first)
+    throw ConfigError("range " + in_quotes(entry) +
+                      " runs backwards; write the lower address first");
+  std::uint64_t count = std::uint64_t{*last} - *first + 1;
+  if (count > kMaxRangeAddresses)
+    throw ConfigError("range " + in_quotes(entry) + " covers " + std::to_string(count) +
+                      " addresses; a range may cover at most 65536");
+  std::vector<Ipv4Address> out;
+  for (std::uint64_t a = *first; a <= *last; ++a)
+    out.push_back(Ipv4Address{static_cast<std::uint32_t>(a)});
   return out;
-}
-
-// ---- Profiles ----
-
-model::Profile parse_profile(std::string_view name) {
-  for (std::size_t i = 0; i < kProfileNames.size(); ++i)
-    if (kProfileNames[i] == name) return static_cast<model::Profile>(i);
-  throw ConfigError(profile_problem(name, false));
-}
-
-std::string_view profile_name(model::Profile profile) {
-  return kProfileNames.at(static_cast<std::size_t>(profile));
-}
-
-std::string detail::unknown_profile_problem(std::string_view name) {
-  return profile_problem(name, true);
-}
-
-std::vector<ProfileShare> parse_profile_mix(std::string_view text) {
-  const std::string expected = "expected e.g. touch-drag, or touch-drag:80,idle:20";
-  auto s = trim(text);
-  if (s.empty()) throw ConfigError("empty profile mix; " + expected);
-  std::vector<ProfileShare> shares;
-  std::size_t with_percent = 0;
-  while (true) {
-    auto comma = s.find(',');
-    auto item = trim(s.substr(0, comma));
-    auto colon = item.find(':');
-    auto name = trim(item.substr(0, colon));
-    if (name.empty())
-      throw ConfigError("profile mix " + in_quotes(text) + " has an empty entry; " + expected);
-    ProfileShare share{parse_profile(name), 0.0};
-    if (colon != std::string_view::npos) {
-      auto percent = parse_plain_number(trim(item.substr(colon + 1)));
-      if (!percent || *percent > 100)
-        throw ConfigError("profile mix " + in_quotes(text) + ": " +
-                          in_quotes(item.substr(colon + 1)) + " is not a percentage from 0 to 100");
-      share.percent = *percent;
-      ++with_percent;
-    }
-    for (const auto& other : shares)
-      if (other.profile == share.profile)
-        throw ConfigError("profile mix " + in_quotes(text) + " names " + std::string(name) +
-                          " twice");
-    shares.push_back(share);
-    if (comma == std::string_view::npos) break;
-    s = s.substr(comma + 1);
-  }
-  if (with_percent == 0) {
-    for (auto& share : shares) share.percent = 100.0 / static_cast<double>(shares.size());
-    return shares;
-  }
-  if (with_percent != shares.size())
-    throw ConfigError("profile mix " + in_quotes(text) +
-                      " gives some profiles a percentage and not "
-                      "others; give all or none");
-  double sum = 0;
-  for (const auto& share : shares) sum += share.percent;
-  if (std::abs(sum - 100.0) > 1e-6) {
-    throw ConfigError("profile mix " + in_quotes(text) + " adds up to " +
-                      detail::format_number(sum) + "; expected 100");
-  }
-  return shares;
 }
 
 // ---- Listen addresses, templates, suggestions ----
 
-HostPort parse_listen_address(std::string_view text) {
+ListenAddress parse_listen_address(std::string_view text) {
   const std::string shown = in_quotes(text);
   const std::string expected =
       "expected address:port with a numeric address, e.g. 127.0.0.1:9464, 0.0.0.0:9464 or "
       "[::1]:9464 (port 0 picks a free port)";
   auto s = trim(text);
-  HostPort out;
+  ListenAddress out;
   std::string_view port;
   if (!s.empty() && s.front() == '[') {
     auto close = s.find("]:");
@@ -459,6 +389,20 @@ HostPort parse_listen_address(std::string_view text) {
     throw ConfigError(shown + ": port " + in_quotes(port) + " is not a number from 0 to 65535");
   out.port = *p;
   return out;
+}
+
+std::string format_listen_address(const ListenAddress& address) {
+  bool v6 = address.host.find(':') != std::string::npos;
+  return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
+std::optional<ListenAddress> parse_metrics_listen(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  try {
+    return parse_listen_address(text);
+  } catch (const ConfigError& e) {
+    throw ConfigError(e.problem() + ", or \"\" to disable metrics");
+  }
 }
 
 std::string expand_id_template(std::string_view path_template, model::DeviceId id) {

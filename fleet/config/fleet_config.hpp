@@ -3,8 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <compare>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,9 +33,44 @@ struct TlsConfig {
   bool verify = true;
 };
 
+// An IPv4 address in host byte order; compared and ordered as a number.
+struct Ipv4Address {
+  std::uint32_t value = 0;
+  std::string str() const;  // dotted quad, e.g. "127.0.0.2"
+  friend auto operator<=>(Ipv4Address, Ipv4Address) = default;
+};
+
+// Where a server listens; port 0 picks a free one.
+struct ListenAddress {
+  std::string host;  // numeric: IPv4, or IPv6 without the brackets
+  std::uint16_t port = 0;
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
 struct ProfileShare {
   model::Profile profile;
-  double percent;  // shares add up to 100
+  double percent;
+};
+
+// Which profiles the lamps follow, and what share of them each. The constructors are
+// the one place the rules are checked (at least one profile, each once, percentages
+// from 0 to 100 adding up to 100), so a mix that exists is valid and nothing rechecks it.
+class ProfileMix {
+ public:
+  // Throw ConfigError: its key is the profile at fault (e.g. "idle"), or "" when the
+  // mix as a whole is wrong; the caller prefixes where the mix came from.
+  ProfileMix(std::initializer_list<ProfileShare> shares);
+  explicit ProfileMix(std::vector<ProfileShare> shares);
+
+  std::span<const ProfileShare> shares() const { return shares_; }
+  auto begin() const { return shares_.begin(); }
+  auto end() const { return shares_.end(); }
+  std::size_t size() const { return shares_.size(); }
+  const ProfileShare& operator[](std::size_t i) const { return shares_[i]; }
+  const ProfileShare& front() const { return shares_.front(); }
+
+ private:
+  std::vector<ProfileShare> shares_;
 };
 
 struct SloConfig {
@@ -54,7 +92,7 @@ struct FleetConfig {
 
   double hatch_rate = 100.0;  // lamps powered on per second
   std::size_t max_connects_in_flight = 100;
-  std::vector<std::string> source_addresses;  // expanded from ranges like 127.0.0.2-127.0.0.9
+  std::vector<Ipv4Address> source_addresses;  // every address of the ranges, in order
 
   Seconds duration{0};   // 0: until Ctrl-C
   unsigned threads = 0;  // 0: one per core
@@ -62,14 +100,15 @@ struct FleetConfig {
   StopMode stop_mode = StopMode::graceful;
   Seconds stop_timeout{10};
 
-  std::vector<ProfileShare> profiles{{model::Profile::touch_drag, 100.0}};
+  ProfileMix profiles{{model::Profile::touch_drag, 100.0}};
   Seconds response_timeout{0.5};  // publish to PUBACK beyond this is a failure
 
   model::ModelConfig model;  // validation mode, bridge, services, sessions
 
-  std::string metrics_listen = "127.0.0.1:9464";  // empty: no metrics endpoint
-  std::string summary_json;                       // path, or empty
-  std::string report_html;                        // path, or empty
+  // None: no metrics endpoint.
+  std::optional<ListenAddress> metrics_listen = ListenAddress{"127.0.0.1", 9464};
+  std::string summary_json;  // path, or empty
+  std::string report_html;   // path, or empty
   SloConfig slo;
 };
 

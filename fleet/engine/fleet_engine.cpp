@@ -24,14 +24,15 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
   ctx_.link.username = config_.username;
   ctx_.link.password = config_.password;
   ctx_.link.ssl_ctx = ssl_ctx;
-  ctx_.source_addresses = config_.source_addresses;
+  // libmosquitto binds to an address given as text: format each once, not per connect.
+  for (auto address : config_.source_addresses) ctx_.source_addresses.push_back(address.str());
   ctx_.connects_in_flight_cap =
       std::max<std::size_t>(1, (config_.max_connects_in_flight + threads - 1) / threads);
   ctx_.inflight_cap = std::max<std::size_t>(1, config_.model.bridge_queue_limit);
   ctx_.epoch = std::chrono::steady_clock::now();
 
   for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>(i, ctx_));
-  ProfileMixer profiles(config_.profiles);  // lamp index order is hatch order
+  ProfileMixer profiles(config_.profiles.shares());  // lamp index order is hatch order
   for (std::uint64_t i = 0; i < config_.lamps; ++i) {
     auto power_on_at =
         model::at(model::seconds_to_duration(static_cast<double>(i) / config_.hatch_rate));

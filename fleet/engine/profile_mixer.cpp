@@ -4,7 +4,7 @@
 
 namespace lampi::fleet {
 
-ProfileMixer::ProfileMixer(const std::vector<ProfileShare>& shares) {
+ProfileMixer::ProfileMixer(std::span<const ProfileShare> shares) {
   for (const auto& share : shares) {
     auto weight = static_cast<std::int64_t>(std::llround(share.percent * 1e6));
     if (weight <= 0) continue;  // a 0% profile is never handed out

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "fleet/config/fleet_config.hpp"
@@ -17,7 +18,7 @@ namespace lampi::fleet {
 // shares to a millionth of a percent, for up to 10^9 lamps.
 class ProfileMixer {
  public:
-  explicit ProfileMixer(const std::vector<ProfileShare>& shares);
+  explicit ProfileMixer(std::span<const ProfileShare> shares);
 
   // The next lamp's profile (idle when no share is given).
   model::Profile next();

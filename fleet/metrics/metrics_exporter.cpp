@@ -23,32 +23,30 @@ class Health final : public prometheus::Collectable {
 };
 }  // namespace
 
-MetricsExporter::MetricsExporter(FleetStatsView fleet, const std::string& listen) {
-  HostPort where = parse_listen_address(listen);
-  host_ = where.host;
-  std::string bind =
-      where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host;
+MetricsExporter::MetricsExporter(FleetStatsView fleet, const ListenAddress& listen)
+    : host_(listen.host) {
+  // civetweb takes the "host:port" text, brackets around an IPv6 host included.
+  const std::string where = format_listen_address(listen);
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(fmt::format("{}:{}", bind, where.port));
+    exposer_ = std::make_unique<prometheus::Exposer>(where);
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format(
         "cannot serve metrics on {}: {}. Pick another --metrics-listen (port 0 picks a free "
         "one) or \"\" to turn the endpoint off.",
-        listen, e.what()));
+        where, e.what()));
   }
   fleet_ = std::make_shared<FleetCollector>(std::move(fleet));
   health_ = std::make_shared<Health>();
   exposer_->RegisterCollectable(fleet_, "/metrics");
   exposer_->RegisterCollectable(health_, "/healthz");
   auto ports = exposer_->GetListeningPorts();
-  port_ = ports.empty() ? where.port : static_cast<std::uint16_t>(ports.front());
+  port_ = ports.empty() ? listen.port : static_cast<std::uint16_t>(ports.front());
 }
 
 MetricsExporter::~MetricsExporter() = default;
 
 std::string MetricsExporter::url() const {
-  std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
-  return fmt::format("http://{}:{}/metrics", host, port_);
+  return fmt::format("http://{}/metrics", format_listen_address({host_, port_}));
 }
 
 }  // namespace lampi::fleet

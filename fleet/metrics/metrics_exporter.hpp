@@ -17,9 +17,9 @@ namespace lampi::fleet {
 
 class MetricsExporter {
  public:
-  // Listens on "host:port" (port 0 picks a free one) and serves /metrics and /healthz.
-  // Throws std::runtime_error when the address cannot be bound.
-  MetricsExporter(FleetStatsView fleet, const std::string& listen);
+  // Serves /metrics and /healthz on `listen` (port 0 picks a free one). Throws
+  // std::runtime_error when the address cannot be bound.
+  MetricsExporter(FleetStatsView fleet, const ListenAddress& listen);
   ~MetricsExporter();
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;

@@ -137,7 +137,7 @@ void judge_slos(RunSummary& s, const SloConfig& slo) {
   }
   if (slo.min_bridged_ratio) {
     double ratio =
-        s.lamps ? static_cast<double>(s.lamps_bridged_peak) / static_cast<double>(s.lamps) : 0.0;
+        s.lamps ? static_cast<double>(s.lamps_bridged_at_end) / static_cast<double>(s.lamps) : 0.0;
     add("min_bridged_ratio", fmt::format(">= {:.4f}", *slo.min_bridged_ratio),
         fmt::format("{:.4f}", ratio), ratio >= *slo.min_bridged_ratio);
   }

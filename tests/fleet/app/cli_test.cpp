@@ -87,6 +87,15 @@ TEST_CASE("bad command-line values are named by their flag") {
   r = run_cli("run --broker ftp://127.0.0.1 --duration 1s");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--broker") != std::string::npos);
+  // Parsed once, by the same functions as their YAML keys.
+  r = run_cli("run --metrics-listen localhost --duration 1s");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("command line: --metrics-listen: \"localhost\" has no port") !=
+        std::string::npos);
+  r = run_cli("run --profile touch-drag:80,idle:10 --duration 1s");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("command line: --profile: profile mix \"touch-drag:80,idle:10\" adds up "
+                      "to 90; expected 100") != std::string::npos);
 }
 
 TEST_CASE("a fleet that cannot fit is refused before anything connects") {

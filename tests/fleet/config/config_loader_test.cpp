@@ -59,6 +59,12 @@ std::string check_files_error(const FleetConfig& c) {
   return {};
 }
 
+std::vector<std::string> texts(const std::vector<Ipv4Address>& addresses) {
+  std::vector<std::string> out;
+  for (auto a : addresses) out.push_back(a.str());
+  return out;
+}
+
 // A fresh directory under the system temp dir, removed at scope exit.
 struct TempDir {
   fs::path path = fs::temp_directory_path() / ("lampi-config-test-" + std::to_string(::getpid()));
@@ -81,7 +87,7 @@ TEST_CASE("an empty file, or only comments, gives the struct defaults") {
     REQUIRE(c.profiles.size() == 1);
     CHECK(c.profiles[0].profile == Profile::touch_drag);
     CHECK(c.response_timeout == d.response_timeout);
-    CHECK(c.metrics_listen == "127.0.0.1:9464");
+    CHECK(c.metrics_listen == ListenAddress{"127.0.0.1", 9464});
     CHECK(c.model.keepalive == d.model.keepalive);
     CHECK(c.model.sessions.worst_case_messages == d.model.sessions.worst_case_messages);
   }
@@ -134,7 +140,7 @@ slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.9
   CHECK_FALSE(c.tls.verify);
   CHECK(c.hatch_rate == 12.5);
   CHECK(c.max_connects_in_flight == 7);
-  CHECK(c.source_addresses ==
+  CHECK(texts(c.source_addresses) ==
         std::vector<std::string>{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.9"});
   CHECK(c.duration == S(5400));
   CHECK(c.threads == 3);
@@ -160,7 +166,7 @@ slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.9
   CHECK(c.model.service_start[0].max == seconds_to_duration(0.2));
   CHECK(c.model.service_start[2].min == seconds_to_duration(1));
   CHECK(c.model.service_start[3].max == seconds_to_duration(3));
-  CHECK(c.metrics_listen.empty());
+  CHECK_FALSE(c.metrics_listen.has_value());
   CHECK(c.summary_json == "out/summary.json");
   CHECK(c.report_html == "out/report.html");
   CHECK(*c.slo.p95_response_seconds == doctest::Approx(0.2));
@@ -180,6 +186,16 @@ TEST_CASE("yaml-cpp quirks: hex-looking IDs, bare numbers, empty sections") {
   CHECK(parse("broker: { keepalive: 30s }").model.keepalive == std::chrono::seconds(30));
   CHECK(parse("connect: { source_addresses: 127.0.0.2-127.0.0.3 }").source_addresses.size() == 2);
   CHECK(parse("broker: { url: mqtt://h, protocol: 3.1.1 }").mqtt_version == MqttVersion::v311);
+}
+
+TEST_CASE("metrics.listen and source addresses are parsed once, into typed values") {
+  CHECK(parse("metrics: { listen: \"[::1]:0\" }").metrics_listen == ListenAddress{"::1", 0});
+  CHECK_FALSE(parse("metrics: { listen: }").metrics_listen.has_value());
+  auto c = parse("connect: { source_addresses: [10.0.0.255-10.0.1.0, 127.0.0.2] }");
+  CHECK(texts(c.source_addresses) ==
+        std::vector<std::string>{"10.0.0.255", "10.0.1.0", "127.0.0.2"});
+  CHECK(c.source_addresses[2].value == 0x7f000002);
+  validate(c);  // what was parsed needs no parsing again
 }
 
 TEST_CASE("unknown keys are named, with the nearest known key") {
@@ -338,14 +354,16 @@ TEST_CASE("validate() rechecks after command-line overrides, in YAML key names")
   c.lamps = 10;
   c.profiles = parse_profile_mix("idle:50,touch-drag:50");
   validate(c);
-  c.profiles.push_back({Profile::idle, 0});
-  CHECK(validate_error(c) == "workload.profiles.idle: listed twice");
   c = parse("broker: { url: mqtts://h, tls: { ca_file: ca.crt } }");
   c.broker = parse_broker_url("mqtt://h");  // --broker without TLS
   CHECK(validate_error(c).starts_with("broker.tls: set, but broker.url is not mqtts://"));
   c = FleetConfig{};
-  c.source_addresses = {"127.0.0.2-127.0.0.3"};  // must arrive expanded
-  CHECK(validate_error(c).starts_with("connect.source_addresses: "));
+  c.source_addresses = parse_source_addresses("127.0.0.2-127.0.0.3");
+  validate(c);
+  c.source_addresses.push_back(c.source_addresses.front());
+  CHECK(validate_error(c) ==
+        "connect.source_addresses: 127.0.0.2 is listed twice; ranges and addresses must not "
+        "overlap");
   c = FleetConfig{};
   c.hatch_rate = -1;
   CHECK(validate_error(c).starts_with("connect.hatch_rate: must be above 0"));

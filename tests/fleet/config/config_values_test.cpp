@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "fleet/config/config_loader.hpp"
 
@@ -119,24 +121,29 @@ TEST_CASE("parse_broker_url rejects malformed URLs with the reason") {
   check("mqtt://bad host", "is not an IPv4 address or a host name");
 }
 
-TEST_CASE("expand_source_addresses expands ranges in order") {
-  auto one = expand_source_addresses({"127.0.0.2"});
-  CHECK(one == std::vector<std::string>{"127.0.0.2"});
-  auto range = expand_source_addresses({"127.0.0.2-127.0.0.9"});
+TEST_CASE("parse_source_addresses expands ranges in order") {
+  auto one = parse_source_addresses("127.0.0.2");
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].value == 0x7f000002);
+  CHECK(one[0].str() == "127.0.0.2");
+  auto range = parse_source_addresses("127.0.0.2-127.0.0.9");
   REQUIRE(range.size() == 8);
-  CHECK(range.front() == "127.0.0.2");
-  CHECK(range.back() == "127.0.0.9");
-  auto carry = expand_source_addresses({"10.0.0.254 - 10.0.1.1", "192.168.1.7"});
-  CHECK(carry == std::vector<std::string>{"10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1",
-                                          "192.168.1.7"});
-  CHECK(expand_source_addresses({"127.0.0.0-127.0.255.255"}).size() == 65536);
-  CHECK(expand_source_addresses({}).empty());
+  CHECK(range.front().str() == "127.0.0.2");
+  CHECK(range.back().str() == "127.0.0.9");
+  auto carry = parse_source_addresses("10.0.0.254 - 10.0.1.1");
+  REQUIRE(carry.size() == 4);
+  CHECK(carry[1].str() == "10.0.0.255");
+  CHECK(carry[2].str() == "10.0.1.0");
+  CHECK(parse_source_addresses("127.0.0.0-127.0.255.255").size() == 65536);
+  CHECK(parse_source_addresses("0.0.0.0-0.0.0.1")[0].str() == "0.0.0.0");
+  CHECK(parse_source_addresses("255.255.255.255")[0].str() == "255.255.255.255");
+  CHECK(Ipv4Address{1} < Ipv4Address{2});
 }
 
-TEST_CASE("expand_source_addresses rejects bad addresses and ranges") {
+TEST_CASE("parse_source_addresses rejects bad addresses and ranges") {
   auto bad = [](std::string entry, std::string_view reason) {
     CAPTURE(entry);
-    CHECK(problem_of([&] { expand_source_addresses({entry}); }).find(reason) != std::string::npos);
+    CHECK(problem_of([&] { parse_source_addresses(entry); }).find(reason) != std::string::npos);
   };
   const char* expected =
       "expected an IPv4 address like 127.0.0.2 or a range like 127.0.0.2-127.0.0.9";
@@ -194,6 +201,37 @@ TEST_CASE("parse_profile_mix rejects bad mixes with the reason") {
   bad("idle:100,", "has an empty entry");
 }
 
+TEST_CASE("a ProfileMix is valid or is not made, the error naming the profile at fault") {
+  auto refused = [](std::vector<ProfileShare> shares) {
+    try {
+      ProfileMix mix(std::move(shares));
+    } catch (const ConfigError& e) {
+      return e.key() + ": " + e.problem();
+    }
+    FAIL("the mix was accepted");
+    return std::string();
+  };
+  CHECK(refused({}) == ": empty; expected at least one profile, e.g. touch-drag: 100");
+  CHECK(refused({{Profile::idle, 150}, {Profile::touch_drag, -50}}) ==
+        "idle: must be a percentage from 0 to 100; got 150");
+  CHECK(refused({{Profile::idle, 50}, {Profile::idle, 50}}) == "idle: listed twice");
+  CHECK(refused({{Profile::idle, 80}, {Profile::bluetooth, 10}}) ==
+        ": shares add up to 90; expected 100");
+  CHECK(refused({{Profile::idle, std::nan("")}}).starts_with("idle: must be a percentage"));
+
+  ProfileMix mix{{Profile::idle, 33.3}, {Profile::touch_drag, 33.3}, {Profile::bluetooth, 33.4}};
+  REQUIRE(mix.size() == 3);
+  CHECK(mix[2].profile == Profile::bluetooth);
+  CHECK(mix.shares().back().percent == 33.4);
+  // The command line reaches the same rules, worded in its own syntax.
+  CHECK(problem_of([] { parse_profile_mix("idle:60,idle:40"); }) ==
+        "profile mix \"idle:60,idle:40\" names idle twice");
+  CHECK(problem_of([] { parse_profile_mix("idle:60,touch-drag:30"); }) ==
+        "profile mix \"idle:60,touch-drag:30\" adds up to 90; expected 100");
+  CHECK(problem_of([] { parse_profile_mix("idle:150"); }) ==
+        "profile mix \"idle:150\": \"150\" is not a percentage from 0 to 100");
+}
+
 TEST_CASE("parse_listen_address") {
   auto a = parse_listen_address("127.0.0.1:9464");
   CHECK(a.host == "127.0.0.1");
@@ -205,6 +243,16 @@ TEST_CASE("parse_listen_address") {
         std::string::npos);
   CHECK(problem_of([] { parse_listen_address("127.0.0.1:99999"); }).find("0 to 65535") !=
         std::string::npos);
+  for (auto text : {"127.0.0.1:9464", "0.0.0.0:0", "[::1]:9464", "[2001:db8::5]:80"})
+    CHECK(format_listen_address(parse_listen_address(text)) == text);
+}
+
+TEST_CASE("parse_metrics_listen: an address, or \"\" for none") {
+  CHECK(parse_metrics_listen("127.0.0.1:9464") == ListenAddress{"127.0.0.1", 9464});
+  CHECK_FALSE(parse_metrics_listen("").has_value());
+  auto p = problem_of([] { parse_metrics_listen("localhost"); });
+  CHECK(p.find("has no port") != std::string::npos);
+  CHECK(p.ends_with(", or \"\" to disable metrics"));
 }
 
 TEST_CASE("expand_id_template and closest_match") {

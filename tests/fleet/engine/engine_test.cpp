@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "fleet/engine/fleet_engine.hpp"
+#include "fleet/config/config_loader.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
 #include "tests/support/mqtt_observer.hpp"
 #include "tests/support/read_text.hpp"
@@ -340,7 +341,7 @@ TEST_CASE("connection options: MQTT v5 and clean sessions are selectable") {
 TEST_CASE("connection options: source addresses are used round-robin") {
   auto broker = fleet::MosquittoProcess::start({});
   FleetConfig config = test_config(6, broker);
-  config.source_addresses = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+  config.source_addresses = fleet::parse_source_addresses("127.0.0.2-127.0.0.4");
   run_until_bridged(config, broker);
   auto log = broker_log(broker);
   // Lamp i binds source address i mod 3.

@@ -96,7 +96,8 @@ TEST_CASE("the counts of a whole fleet: within one lamp of percent * N") {
 }
 
 TEST_CASE("the ramp-up is mixed: the first 100 of 10,000 lamps already follow the shares") {
-  ProfileMixer mixer({{P::touch_drag, 80}, {P::idle, 20}});
+  const std::vector<ProfileShare> shares = {{P::touch_drag, 80}, {P::idle, 20}};
+  ProfileMixer mixer(shares);
   std::vector<P> order;
   for (int i = 0; i < 10000; ++i) order.push_back(mixer.next());
   auto idle_in = [&](std::size_t from, std::size_t n) {

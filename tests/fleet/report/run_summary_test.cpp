@@ -286,7 +286,8 @@ TEST_CASE("the JSON keeps its fields, the total last, and adds the verdict's cod
 
 TEST_CASE("SLOs are judged on the total row, and all fail when the run is invalid") {
   ThreeShards t;
-  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
+  // Bridged at the end is what the SLO judges; the peak (30) must not hide a loss.
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 30, .bridged_at_end = 27});
   SloConfig slo;
   REQUIRE(s.total.p95_ms < 300.0);
   REQUIRE(row_named(s, topic_pattern(Topic::associated)).p95_ms > 300.0);  // one topic is slow
@@ -297,6 +298,14 @@ TEST_CASE("SLOs are judged on the total row, and all fail when the run is invali
   REQUIRE(s.slos.size() == 3);
   for (const auto& r : s.slos) CHECK_MESSAGE(r.passed, r.name);
   CHECK(s.slos_passed);
+
+  auto lost =
+      summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 30, .bridged_at_end = 27});
+  SloConfig all_bridged;
+  all_bridged.min_bridged_ratio = 0.95;  // met at the peak, broken at the end
+  judge_slos(lost, all_bridged);
+  CHECK_FALSE(lost.slos_passed);
+  CHECK(lost.slos.at(0).actual == "0.9000");
 
   auto invalid = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
   invalid.verdict.code = VerdictCode::generator_saturated;

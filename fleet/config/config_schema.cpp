@@ -1,0 +1,444 @@
+// Every key of a config, as config_schema.hpp describes. The type, fallback and doc
+// strings are docs/config.md's table cells to the letter (a test compares the two), so a
+// key's documentation is edited here, next to the code that reads it.
+#include "fleet/config/config_schema.hpp"
+
+#include <array>
+#include <optional>
+#include <utility>
+
+namespace lampi::fleet::detail {
+
+namespace {
+
+using model::ModelConfig;
+using model::SessionConfig;
+
+// ---- Readers built from the ones in config_reader.hpp ----
+
+// The usual row: read the value with As and store it at the member path, e.g.
+// store<as_string, &FleetConfig::tls, &TlsConfig::ca_file> for c.tls.ca_file.
+template <auto As, auto... Path>
+void store(Reader& r, const Field& f, FleetConfig& c) {
+  (c.*....*Path) = As(r, f);  // a fold: (c.*tls).*ca_file
+}
+template <auto As, auto... Path>
+constexpr ReadFn in_model = store<As, &FleetConfig::model, Path...>;
+template <auto As, auto... Path>
+constexpr ReadFn in_sessions = in_model<As, &ModelConfig::sessions, Path...>;
+
+// Text for one of config_loader.hpp's parsers, which the command line shares.
+template <auto Parse>
+auto parsed(const Reader& r, const Field& f) {
+  try {
+    return Parse(as_string(r, f));
+  } catch (const ConfigError& e) {
+    r.fail(f.key, f.mark, e.problem());
+  }
+}
+
+template <const auto& Choices>
+auto choice(const Reader& r, const Field& f) {
+  return as_choice(r, f, Choices);
+}
+constexpr std::array<std::pair<std::string_view, MqttVersion>, 2> kVersions{
+    {{"3.1.1", MqttVersion::v311}, {"5", MqttVersion::v5}}};
+constexpr std::array<std::pair<std::string_view, StopMode>, 2> kStopModes{
+    {{"graceful", StopMode::graceful}, {"power-loss", StopMode::power_loss}}};
+constexpr std::array<std::pair<std::string_view, model::ValidationMode>, 2> kValidationModes{
+    {{"faithful", model::ValidationMode::faithful}, {"strict", model::ValidationMode::strict}}};
+
+// A key left empty means "no objective", as if it were not there.
+template <auto As>
+std::optional<double> objective(const Reader& r, const Field& f) {
+  if (f.node.IsNull()) return std::nullopt;
+  return As(r, f);
+}
+double as_seconds(const Reader& r, const Field& f) {
+  return as_duration(r, f).count();
+}
+
+// One address or range needs no list around it; a list's errors name the entry.
+void read_source_addresses(Reader& r, const Field& f, FleetConfig& c) {
+  std::vector<Field> entries;
+  if (f.node.IsSequence()) {
+    for (std::size_t i = 0; i < f.node.size(); ++i)
+      entries.push_back({f.node[i], f.key + "[" + std::to_string(i) + "]", f.node[i].Mark()});
+  } else if (!f.node.IsNull()) {
+    entries.push_back(f);
+  }
+  c.source_addresses.clear();
+  for (const auto& e : entries) {
+    r.remember(e.key, e.mark);
+    try {
+      auto addresses = parse_source_addresses(scalar(r, e, "an IPv4 address or range"));
+      c.source_addresses.insert(c.source_addresses.end(), addresses.begin(), addresses.end());
+    } catch (const ConfigError& err) {
+      if (!err.source().empty()) throw;
+      r.fail(e.key, e.mark, err.problem());
+    }
+  }
+}
+
+// Profile names are the keys here, so a mistyped one gets the profile list. ProfileMix
+// checks the shares, and its errors are put on the profile's line, or the mapping's.
+void read_profiles(Reader& r, const Field& f, FleetConfig& c) {
+  Section ps(r, f, kProfileNames, &unknown_profile_problem);
+  std::vector<ProfileShare> shares;
+  for (std::size_t i = 0; i < ps.fields().size(); ++i)
+    shares.push_back({parse_profile(ps.names()[i]), as_number(r, ps.fields()[i])});
+  try {
+    c.profiles = ProfileMix(std::move(shares));
+  } catch (const ConfigError& e) {
+    const Field* at = e.key().empty() ? &f : ps.get(e.key());  // each share has its key
+    r.fail(at->key, at->mark, e.problem());
+  }
+}
+
+template <std::size_t Service>
+void read_service_start(Reader& r, const Field& f, FleetConfig& c) {
+  c.model.service_start[Service] = as_range(r, f);
+}
+
+// ---- The tables, innermost sections first ----
+
+constexpr auto kReconnect = std::to_array<Key>({
+    {.name = "base",
+     .read = in_model<as_model_duration, &ModelConfig::reconnect_base>,
+     .type = "duration, above 0",
+     .fallback = "`5s`",
+     .doc = "Mosquitto's reconnect back-off (\"decorrelated jitter\"): each wait is random "
+            "between `base` and three times the previous wait..."},
+    {.name = "cap",
+     .read = in_model<as_model_duration, &ModelConfig::reconnect_cap>,
+     .type = "duration, at least `base`",
+     .fallback = "`30s`",
+     .doc = "...and never longer than `cap`. A fleet comes back from an outage spread over "
+            "`base`..`cap`, as real lamps do."},
+});
+
+constexpr auto kTls = std::to_array<Key>({
+    {.name = "ca_file",
+     .read = store<as_string, &FleetConfig::tls, &TlsConfig::ca_file>,
+     .type = "path",
+     .fallback = "`\"\"`",
+     .doc = "PEM CA certificate that signed the broker's certificate (the course's "
+            "`lampi_ca.crt`). Only with `mqtts://`."},
+    {.name = "cert_file",
+     .read = store<as_string, &FleetConfig::tls, &TlsConfig::cert_file>,
+     .type = "path template",
+     .fallback = "`\"\"`",
+     .doc = "Per-lamp client certificate; `{id}` is replaced by the lamp's 12-hex-digit "
+            "device ID, e.g. `certs/{id}_broker.crt`. Must contain `{id}`: each lamp has its "
+            "own certificate, CN `<id>_broker`. Give both `cert_file` and `key_file`, or "
+            "neither."},
+    {.name = "key_file",
+     .read = store<as_string, &FleetConfig::tls, &TlsConfig::key_file>,
+     .type = "path template",
+     .fallback = "`\"\"`",
+     .doc = "The matching private key, e.g. `certs/{id}_broker.key`. Must contain `{id}`."},
+    {.name = "verify",
+     .read = store<as_bool, &FleetConfig::tls, &TlsConfig::verify>,
+     .type = "boolean",
+     .fallback = "`true`",
+     .doc = "Verify the broker's certificate. Turn off only to debug certificates."},
+});
+
+constexpr auto kBroker = std::to_array<Key>({
+    {.name = "url",
+     .read = store<parsed<parse_broker_url>, &FleetConfig::broker>,
+     .type = "URL",
+     .fallback = "none: local mosquitto",
+     .doc = "`mqtt://host[:port]` (plain, default port 1883) or `mqtts://host[:port]` (TLS, "
+            "default port 8883). Host is a name, an IPv4 address or an IPv6 address in "
+            "brackets (`mqtt://[::1]:1883`). No user name, password or path in the URL."},
+    {.name = "username",
+     .read = store<as_string, &FleetConfig::username>,
+     .type = "string",
+     .fallback = "`\"\"`",
+     .doc = "MQTT user name every lamp sends. Not needed with TLS client certificates when "
+            "the broker sets `use_identity_as_username`. Needs `broker.url`."},
+    {.name = "password",
+     .read = store<as_string, &FleetConfig::password>,
+     .type = "string",
+     .fallback = "`\"\"`",
+     .doc = "MQTT password. MQTT 3.1.1 allows it only together with a user name."},
+    {.name = "protocol",
+     .read = store<choice<kVersions>, &FleetConfig::mqtt_version>,
+     .type = "`\"3.1.1\"` or `\"5\"`",
+     .fallback = "`\"3.1.1\"`",
+     .doc = "MQTT version of the bridge connection. A real LAMPI bridge speaks 3.1.1."},
+    {.name = "keepalive",
+     .read = in_model<as_model_duration, &ModelConfig::keepalive>,
+     .type = "duration, whole seconds, 5s to 65535s",
+     .fallback = "`60s`",
+     .doc = "Bridge `keepalive_interval`."},
+    {.name = "clean_session",
+     .read = in_model<as_bool, &ModelConfig::clean_session>,
+     .type = "boolean",
+     .fallback = "`false`",
+     .doc = "Bridge `cleansession`. `false` (the final course config) keeps the lamp's "
+            "subscriptions and queued QoS 1/2 commands while it is offline."},
+    {.name = "reconnect", .keys = kReconnect},
+    {.name = "tls", .keys = kTls},
+});
+
+constexpr auto kConnect = std::to_array<Key>({
+    {.name = "hatch_rate",
+     .read = store<as_number, &FleetConfig::hatch_rate>,
+     .type = "number, above 0, at most 1000000",
+     .fallback = "`100`",
+     .doc = "Lamps powered on per second. The seed's test used 100."},
+    {.name = "max_in_flight",
+     .read = store<as_whole<std::size_t>, &FleetConfig::max_connects_in_flight>,
+     .type = "whole number, at least 1",
+     .fallback = "`100`",
+     .doc = "TCP connects (and TLS handshakes) pending at once. Mosquitto listens with a "
+            "backlog of 100: more only causes SYN retransmits."},
+    {.name = "source_addresses",
+     .read = read_source_addresses,
+     .type = "list of IPv4 addresses or ranges",
+     .fallback = "`[]`: the system's choice",
+     .doc = "Local addresses to spread the connections over, e.g. `[\"127.0.0.2-127.0.0.9\", "
+            "\"10.0.0.5\"]`. One source address gives ~28,000 connections to one broker "
+            "address; on loopback any 127.x.y.z works with no setup. Ranges are inclusive, "
+            "lower address first, at most 65536 addresses each; no address twice. Only with "
+            "an IPv4 broker."},
+});
+
+constexpr auto kRun = std::to_array<Key>({
+    {.name = "duration",
+     .read = store<as_duration, &FleetConfig::duration>,
+     .type = "duration",
+     .fallback = "`0`",
+     .doc = "How long to run; `0` runs until Ctrl-C."},
+    {.name = "threads",
+     .read = store<as_whole<unsigned>, &FleetConfig::threads>,
+     .type = "whole number, 0 to 1024",
+     .fallback = "`0`",
+     .doc = "Worker threads, each with its own event loop; `0` is one per CPU core."},
+    {.name = "seed",
+     .read = store<as_whole<std::uint64_t>, &FleetConfig::seed>,
+     .type = "whole number, 0 to 2^64-1",
+     .fallback = "`1`",
+     .doc = "Seeds every lamp's synthetic user: the same seed and config replay the same run."},
+    {.name = "stop",
+     .read = store<choice<kStopModes>, &FleetConfig::stop_mode>,
+     .type = "`graceful` or `power-loss`",
+     .fallback = "`graceful`",
+     .doc = "How the run ends. `graceful` lets in-flight publishes finish and disconnects. "
+            "`power-loss` drops every connection at once, as if the lamps lost power, so the "
+            "broker fires every will."},
+    {.name = "stop_timeout",
+     .read = store<as_duration, &FleetConfig::stop_timeout>,
+     .type = "duration",
+     .fallback = "`10s`",
+     .doc = "How long a graceful stop waits for in-flight publishes."},
+});
+
+constexpr auto kSessions = std::to_array<Key>({
+    {.name = "frame_rate",
+     .read = in_sessions<as_number, &SessionConfig::frame_rate_hz>,
+     .type = "number, above 0, at most 1000",
+     .fallback = "`60`",
+     .doc = "Frames per second while a finger drags a slider; each frame publishes."},
+    {.name = "drag_duration",
+     .read = in_sessions<as_range, &SessionConfig::drag_duration>,
+     .type = "range",
+     .fallback = "`[300ms, 2s]`",
+     .doc = "How long one drag lasts (touch-drag)."},
+    {.name = "think_time",
+     .read = in_sessions<as_range, &SessionConfig::think_time>,
+     .type = "range, min above 0",
+     .fallback = "`[2s, 10s]`",
+     .doc = "Pause between interactions (touch-drag)."},
+    {.name = "tap_probability",
+     .read = in_sessions<as_number, &SessionConfig::tap_probability>,
+     .type = "number, 0 to 1",
+     .fallback = "`0.2`",
+     .doc = "Chance that an interaction is an on/off tap instead of a drag."},
+    {.name = "worst_case_messages",
+     .read = in_sessions<as_whole<int>, &SessionConfig::worst_case_messages>,
+     .type = "whole number, 1 to 60000",
+     .fallback = "`10`",
+     .doc = "lamp/changed messages per interaction in `seed-worst-case`."},
+    {.name = "worst_case_think",
+     .read = in_sessions<as_range, &SessionConfig::worst_case_think>,
+     .type = "range, min above 0",
+     .fallback = "`[1s, 2s]`",
+     .doc = "Pause between interactions in `seed-worst-case`."},
+    {.name = "phone_session",
+     .read = in_sessions<as_range, &SessionConfig::phone_session>,
+     .type = "range",
+     .fallback = "`[10s, 60s]`",
+     .doc = "How long a phone stays connected over BLE (bluetooth)."},
+    {.name = "phone_idle",
+     .read = in_sessions<as_range, &SessionConfig::phone_idle>,
+     .type = "range, min above 0",
+     .fallback = "`[5s, 30s]`",
+     .doc = "Time between phone sessions."},
+    {.name = "phone_write_interval",
+     .read = in_sessions<as_range, &SessionConfig::phone_write_interval>,
+     .type = "range, min above 0",
+     .fallback = "`[1s, 5s]`",
+     .doc = "Time between the phone's writes while connected."},
+});
+
+constexpr auto kWorkload = std::to_array<Key>({
+    {.name = "profiles",
+     .read = read_profiles,
+     .type = "mapping of profile to percent",
+     .fallback = "`{ touch-drag: 100 }`",
+     .doc = "Share of lamps following each profile; percentages from 0 to 100 that add up to "
+            "100. Profiles: `touch-drag` (dragging the touch-screen sliders at the Kivy frame "
+            "rate, or tapping power, then thinking), `idle` (powered, untouched), `bluetooth` "
+            "(a phone app connecting over BLE and writing now and then), `seed-worst-case` "
+            "(the instructor notes' worst case: `worst_case_messages` lamp/changed per "
+            "interaction, `worst_case_think` apart)."},
+    {.name = "response_timeout",
+     .read = store<as_duration, &FleetConfig::response_timeout>,
+     .type = "duration, above 0",
+     .fallback = "`500ms`",
+     .doc = "A QoS 1 publish not acknowledged (PUBACK) within this counts as a failure. The "
+            "seed's threshold is 0.5 s."},
+    {.name = "validation",
+     .read = in_model<choice<kValidationModes>, &ModelConfig::mode>,
+     .type = "`faithful` or `strict`",
+     .fallback = "`faithful`",
+     .doc = "How lamp_service treats `set_config`: `faithful` exactly as the course code (it "
+            "may crash on bad input and be restarted by supervisor), `strict` the "
+            "all-or-nothing validation the course text asks for."},
+    {.name = "sessions", .keys = kSessions},
+});
+
+constexpr auto kServiceStart = std::to_array<Key>({
+    {.name = kServiceNames[0],
+     .read = read_service_start<0>,
+     .type = "range",
+     .fallback = "`[300ms, 1s]`",
+     .doc = "When lamp_service comes up after power-on."},
+    {.name = kServiceNames[1],
+     .read = read_service_start<1>,
+     .type = "range",
+     .fallback = "`[1.5s, 3s]`",
+     .doc = "When the Kivy UI comes up (it is slow)."},
+    {.name = kServiceNames[2],
+     .read = read_service_start<2>,
+     .type = "range",
+     .fallback = "`[500ms, 1.5s]`",
+     .doc = "When the BLE peripheral comes up."},
+    {.name = kServiceNames[3],
+     .read = read_service_start<3>,
+     .type = "range",
+     .fallback = "`[500ms, 1.5s]`",
+     .doc = "When the BLE central client comes up."},
+});
+
+constexpr auto kLamp = std::to_array<Key>({
+    {.name = "service_restart_delay",
+     .read = in_model<as_model_duration, &ModelConfig::service_restart_delay>,
+     .type = "duration",
+     .fallback = "`1s`",
+     .doc = "Supervisor's restart delay after a service crashes."},
+    {.name = "ui_update_delay",
+     .read = in_model<as_model_duration, &ModelConfig::ui_update_delay>,
+     .type = "duration",
+     .fallback = "`10ms`",
+     .doc = "lamp_ui's `_update_leds` debounce."},
+    {.name = "bridge_queue_limit",
+     .read = in_model<as_whole<std::size_t>, &ModelConfig::bridge_queue_limit>,
+     .type = "whole number, at least 1",
+     .fallback = "`1000`",
+     .doc = "The bridge's `max_queued_messages` while disconnected; more are dropped."},
+    {.name = "service_start", .keys = kServiceStart},
+});
+
+constexpr auto kMetrics = std::to_array<Key>({
+    {.name = "listen",
+     .read = store<parsed<parse_metrics_listen>, &FleetConfig::metrics_listen>,
+     .type = "`address:port` or `\"\"`",
+     .fallback = "`\"127.0.0.1:9464\"`",
+     .doc = "Prometheus endpoint (`/metrics`). A numeric IPv4 address or a bracketed IPv6 one "
+            "(`[::1]:9464`); `0.0.0.0` listens on every interface; port `0` picks a free "
+            "port; `\"\"` turns metrics off."},
+});
+
+constexpr auto kReport = std::to_array<Key>({
+    {.name = "summary_json",
+     .read = store<as_string, &FleetConfig::summary_json>,
+     .type = "path",
+     .fallback = "`\"\"`: none",
+     .doc = "Write the end-of-run summary as JSON here. The directory must exist."},
+    {.name = "html",
+     .read = store<as_string, &FleetConfig::report_html>,
+     .type = "path",
+     .fallback = "`\"\"`: none",
+     .doc = "Write the HTML run report here. The directory must exist; not the same file as "
+            "`summary_json`."},
+});
+
+constexpr auto kSlo = std::to_array<Key>({
+    {.name = "p95_response_time",
+     .read = store<objective<as_seconds>, &FleetConfig::slo, &SloConfig::p95_response_seconds>,
+     .type = "duration, above 0",
+     .fallback = "none",
+     .doc = "Objective: 95% of publishes acknowledged within this."},
+    {.name = "max_failure_ratio",
+     .read = store<objective<as_number>, &FleetConfig::slo, &SloConfig::max_failure_ratio>,
+     .type = "number, 0 to 1",
+     .fallback = "none",
+     .doc = "Objective: at most this share of publishes past `response_timeout` (0.01 = 1%)."},
+    {.name = "min_bridged_ratio",
+     .read = store<objective<as_number>, &FleetConfig::slo, &SloConfig::min_bridged_ratio>,
+     .type = "number, 0 to 1",
+     .fallback = "none",
+     .doc = "Objective: at least this share of the configured lamps bridged at the end of the "
+            "run. Also the verdict's bar: under this share (0.99 when unset) of the lamps "
+            "powered on by then, the run is NOT CONNECTED (exit 3)."},
+});
+
+constexpr auto kRoot = std::to_array<Key>({
+    {.name = "lamps",
+     .read = store<as_whole<std::size_t>, &FleetConfig::lamps>,
+     .type = "whole number, 1 to 1000000",
+     .fallback = "`100`",
+     .doc = "How many lamps to emulate; each holds one bridged MQTT connection."},
+    {.name = "device_id_base",
+     .read = store<as_device_id, &FleetConfig::device_id_base>,
+     .type = "up to 12 hex digits",
+     .fallback = "`\"1e0000000000\"`",
+     .doc = "Device ID (eth0 MAC, lowercase hex) of the first lamp; lamp *i* is "
+            "`device_id_base + i`. The default is the course's load-test range. `0x` prefix "
+            "optional; digits-only values are hex too (`100` is 0x100). `device_id_base + "
+            "lamps` must stay within 48 bits. Quote it to be safe."},
+    {.name = "broker", .keys = kBroker},
+    {.name = "connect", .keys = kConnect},
+    {.name = "run", .keys = kRun},
+    {.name = "workload", .keys = kWorkload},
+    {.name = "lamp", .keys = kLamp},
+    {.name = "metrics", .keys = kMetrics},
+    {.name = "report", .keys = kReport},
+    {.name = "slo", .keys = kSlo},
+});
+
+// Each name once per section, and every value with its docs/config.md row.
+consteval bool well_formed(std::span<const Key> keys) {
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const Key& k = keys[i];
+    for (std::size_t j = 0; j < i; ++j)
+      if (keys[j].name == k.name) return false;
+    bool ok = k.keys.empty() ? !k.type.empty() && !k.fallback.empty() && !k.doc.empty()
+                             : well_formed(k.keys);
+    if (!ok) return false;
+  }
+  return true;
+}
+static_assert(well_formed(kRoot));
+
+}  // namespace
+
+std::span<const Key> root_keys() {
+  return kRoot;
+}
+
+}  // namespace lampi::fleet::detail
