@@ -168,14 +168,13 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     auto phase = [&](LampPhase p) {
       return static_cast<std::uint64_t>(last_running.by_phase[static_cast<std::size_t>(p)]);
     };
-    RunSummary summary =
-        summarize(engine.stats_view(),
-                  RunEnd{.seconds = elapsed(),
-                         .planned_seconds = planned_s,
-                         .interrupted = interrupted,
-                         .bridged_peak = meter.bridged_peak(),
-                         .bridged_at_end = phase(LampPhase::bridged),
-                         .hatched_at_end = config.lamps - phase(LampPhase::off)});
+    RunSummary summary = summarize(engine.stats_view(),
+                                   RunEnd{.seconds = elapsed(),
+                                          .planned_seconds = planned_s,
+                                          .interrupted = interrupted,
+                                          .bridged_peak = meter.bridged_peak(),
+                                          .bridged_at_end = phase(LampPhase::bridged),
+                                          .hatched_at_end = config.lamps - phase(LampPhase::off)});
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
     std::fflush(stdout);  // the table before the lines on stderr that follow it

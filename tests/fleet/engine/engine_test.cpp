@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
-#include "fleet/engine/fleet_engine.hpp"
-#include "fleet/config/config_loader.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
+#include "fleet/config/config_loader.hpp"
+#include "fleet/engine/fleet_engine.hpp"
 #include "tests/support/mqtt_observer.hpp"
 #include "tests/support/read_text.hpp"
 
