@@ -80,7 +80,9 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                  "Prometheus endpoint HOST:PORT (\"\" disables)");
   cmd.add_option("--summary-json", o.summary_json,
                  "Also write the end-of-run summary as JSON here");
-  cmd.add_option("--report", o.report, "Write the HTML run report here");
+  cmd.add_option("--report", o.report,
+                 "Write the HTML run report here (default: ./lampi-fleet-report.html; \"\" for "
+                 "none)");
   cmd.add_flag("--power-loss", o.power_loss,
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }

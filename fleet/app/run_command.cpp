@@ -6,8 +6,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <optional>
+#include <stdexcept>
 
 #include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/config/config_loader.hpp"
@@ -16,6 +16,7 @@
 #include "fleet/engine/tls_context.hpp"
 #include "fleet/metrics/metrics_exporter.hpp"
 #include "fleet/report/html_report.hpp"
+#include "fleet/report/output_file.hpp"
 #include "fleet/report/progress.hpp"
 #include "fleet/report/run_summary.hpp"
 #include "fleet/stats/run_timeline.hpp"
@@ -26,14 +27,61 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Ctrl-C and SIGTERM are taken synchronously by the main thread (sigtimedwait), so no
-// handler runs on a worker thread and no global flag is needed.
-sigset_t stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
+// Ctrl-C, SIGTERM and SIGHUP (a dropped ssh session) are taken synchronously by the main
+// thread (sigtimedwait), so no handler runs on a worker thread and no global flag is
+// needed. Blocked from before the local broker starts to after the last output is
+// written, so a signal at any moment ends the run the graceful way.
+class BlockedStopSignals {
+ public:
+  BlockedStopSignals() {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // threads and children inherit the mask
+  }
+  ~BlockedStopSignals() { pthread_sigmask(SIG_UNBLOCK, &set_, nullptr); }
+  BlockedStopSignals(const BlockedStopSignals&) = delete;
+  BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
+  const sigset_t& set() const { return set_; }
+
+ private:
+  sigset_t set_;
+};
+
+// Where the results go, settled before the first lamp powers on: an output that was
+// asked for and cannot be written fails the run now, not after an eight-hour soak.
+struct OutputPlan {
+  std::string summary_json;   // empty: none
+  std::string report;         // empty: none
+  bool report_asked = false;  // the default report is best effort
+};
+
+OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
+  auto checked = [](const std::string& path, const char* option) {
+    try {
+      check_output_path(path);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{}: {}", option, e.what()));
+    }
+    return path;
+  };
+  OutputPlan plan;
+  if (!c.summary_json.empty())
+    plan.summary_json = checked(c.summary_json, "--summary-json (report.summary_json)");
+  if (c.report_html) {
+    plan.report_asked = !c.report_html->empty();
+    if (plan.report_asked) plan.report = checked(*c.report_html, "--report (report.html)");
+    return plan;
+  }
+  try {
+    check_output_path(kDefaultReportHtml);
+    plan.report = kDefaultReportHtml;
+  } catch (const std::exception& e) {
+    log.warn(
+        "Not writing the default HTML report ({}); give --report PATH to put it "
+        "elsewhere, or --report \"\" for none.",
+        e.what());
+  }
+  return plan;
 }
 
 // Waits up to `timeout` for a stop signal; true if one came.
@@ -90,6 +138,8 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   Capacity capacity = measure_capacity(config.source_addresses.size());
   log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
   check_capacity(capacity, config.lamps);
+  const OutputPlan outputs = plan_outputs(config, log);
+  BlockedStopSignals signals;
 
   std::optional<MosquittoProcess> local_broker;
   if (!config.broker) {
@@ -101,9 +151,6 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   ResolvedBroker broker = resolve_broker(*config.broker);
   log.debug("Broker {} resolved to {}:{}", format_broker_url(*config.broker), broker.numeric_host,
             broker.port);
-
-  sigset_t signals = stop_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // the shard threads inherit the mask
 
   int exit_code = 0;
   {
@@ -133,7 +180,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     double last_log = 0;
     const double planned_s = config.duration.count();
     while (!engine.finished()) {
-      bool signalled = wait_for_signal(signals, std::chrono::milliseconds(1000));
+      bool signalled = wait_for_signal(signals.set(), std::chrono::milliseconds(1000));
       double now_s = elapsed();
       auto sample = meter.sample(now_s);
       if (!stopping) last_running = sample;
@@ -182,27 +229,30 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds,
                  timeline.size());
     exit_code = summary.exit_code();
-    std::string report =
-        config.report_html.empty() ? "lampi-fleet-report.html" : config.report_html;
-    try {
-      write_html_report(report, summary, timeline,
-                        describe(config, format_broker_url(*config.broker)),
-                        fmt::format("lampi-fleet: {} lamps", config.lamps));
-      log.info("Report: {}", report);
-    } catch (const std::exception& e) {
-      log.error("could not write the HTML report: {}", e.what());
-      exit_code = std::max(exit_code, kExitUsage);
-    }
-    if (!config.summary_json.empty()) {
-      std::ofstream out(config.summary_json);
-      out << render_json(summary);
-      if (!out) {
-        log.error("could not write the JSON summary to {}", config.summary_json);
+    if (!outputs.summary_json.empty()) {
+      try {
+        write_output_file(outputs.summary_json, render_json(summary));
+      } catch (const std::exception& e) {
+        log.error("could not write the JSON summary: {}", e.what());
         exit_code = std::max(exit_code, kExitUsage);
       }
     }
+    if (!outputs.report.empty()) {
+      try {
+        write_html_report(outputs.report, summary, timeline,
+                          describe(config, format_broker_url(*config.broker)),
+                          fmt::format("lampi-fleet: {} lamps", config.lamps));
+        log.info("Report: {}", outputs.report);
+      } catch (const std::exception& e) {
+        if (outputs.report_asked) {
+          log.error("could not write the HTML report: {}", e.what());
+          exit_code = std::max(exit_code, kExitUsage);
+        } else {
+          log.warn("could not write the default HTML report: {}", e.what());
+        }
+      }
+    }
   }
-  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
   return exit_code;
 }
 

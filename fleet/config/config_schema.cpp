@@ -372,9 +372,10 @@ constexpr auto kReport = std::to_array<Key>({
     {.name = "html",
      .read = store<as_string, &FleetConfig::report_html>,
      .type = "path",
-     .fallback = "`\"\"`: none",
+     .fallback = "`lampi-fleet-report.html`, if it can be written",
      .doc = "Write the HTML run report here. The directory must exist; not the same file as "
-            "`summary_json`."},
+            "`summary_json`; `\"\"` writes none. The default is skipped with a warning when "
+            "the working directory cannot take it; a path you give must be writable."},
 });
 
 constexpr auto kSlo = std::to_array<Key>({

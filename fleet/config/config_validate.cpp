@@ -200,7 +200,7 @@ void validate(const FleetConfig& c) {
   validate_workload(c);
   validate_lamp(c.model);
 
-  if (!c.summary_json.empty() && c.summary_json == c.report_html)
+  if (!c.summary_json.empty() && c.summary_json == c.report_html.value_or(kDefaultReportHtml))
     fail("report.html", "is the same file as report.summary_json; give them different paths");
   if (c.slo.p95_response_seconds)
     check_at_least("slo.p95_response_time", Seconds(*c.slo.p95_response_seconds), Seconds(0),
@@ -234,7 +234,7 @@ void check_files(const FleetConfig& c) {
                   in_quotes(*tmpl) + ")");
   }
   check_output_dir("report.summary_json", c.summary_json);
-  check_output_dir("report.html", c.report_html);
+  check_output_dir("report.html", c.report_html.value_or(""));
 }
 
 }  // namespace lampi::fleet

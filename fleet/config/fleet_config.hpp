@@ -79,6 +79,8 @@ struct SloConfig {
   std::optional<double> min_bridged_ratio;  // of the configured lamps, at the end of the run
 };
 
+inline constexpr const char* kDefaultReportHtml = "lampi-fleet-report.html";
+
 struct FleetConfig {
   std::size_t lamps = 100;
   std::uint64_t device_id_base = 0x1e0000000000ULL;
@@ -108,7 +110,9 @@ struct FleetConfig {
   // None: no metrics endpoint.
   std::optional<ListenAddress> metrics_listen = ListenAddress{"127.0.0.1", 9464};
   std::string summary_json;  // path, or empty
-  std::string report_html;   // path, or empty
+  // Unset: kDefaultReportHtml in the working directory, written if it can be (a report
+  // nobody asked for never fails a run); "": no report; a path: written, or the run fails.
+  std::optional<std::string> report_html;
   SloConfig slo;
 };
 

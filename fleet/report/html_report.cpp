@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <stdexcept>
 
+#include "fleet/report/output_file.hpp"
 #include "fleet/report/svg_chart.hpp"
 
 namespace lampi::fleet {
@@ -306,12 +306,7 @@ std::string render_html_report(const RunSummary& summary, const RunTimeline& tim
 void write_html_report(const std::filesystem::path& path, const RunSummary& summary,
                        const RunTimeline& timeline, const ConfigRows& config_rows,
                        std::string_view title) {
-  auto html = render_html_report(summary, timeline, config_rows, title);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw std::runtime_error("cannot open HTML report for writing: " + path.string());
-  file.write(html.data(), static_cast<std::streamsize>(html.size()));
-  file.close();
-  if (!file) throw std::runtime_error("cannot write HTML report: " + path.string());
+  write_output_file(path, render_html_report(summary, timeline, config_rows, title));
 }
 
 }  // namespace lampi::fleet

@@ -27,8 +27,9 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-inline Result run_cli(const std::string& args) {
-  std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args + " 2>&1";
+// Runs a shell command line with stdout and stderr captured together.
+inline Result run_shell(const std::string& command) {
+  std::string cmd = "( " + command + " ) 2>&1";
   Result r;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -38,6 +39,10 @@ inline Result run_cli(const std::string& args) {
   int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+inline Result run_cli(const std::string& args) {
+  return run_shell(std::string(LAMPI_FLEET_BIN) + " " + args);
 }
 
 // The same, with stdout and stderr on a pseudo-terminal, as in a person's shell.

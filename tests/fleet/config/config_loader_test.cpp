@@ -168,7 +168,7 @@ slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.9
   CHECK(c.model.service_start[3].max == seconds_to_duration(3));
   CHECK_FALSE(c.metrics_listen.has_value());
   CHECK(c.summary_json == "out/summary.json");
-  CHECK(c.report_html == "out/report.html");
+  CHECK(c.report_html == std::optional<std::string>("out/report.html"));
   CHECK(*c.slo.p95_response_seconds == doctest::Approx(0.2));
   CHECK(*c.slo.max_failure_ratio == 0.01);
   CHECK(*c.slo.min_bridged_ratio == 0.99);
