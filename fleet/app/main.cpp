@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "fleet/app/build_info.hpp"
 #include "fleet/app/logging.hpp"
 #include "fleet/app/run_command.hpp"
 #include "fleet/config/config_loader.hpp"
@@ -102,6 +103,9 @@ int main(int argc, char** argv) {
       "lampi-fleet: emulate a fleet of LAMPI smart lamps against your MQTT broker.\n"
       "Each lamp runs a faithful firmware model (lamp_service, lamp_ui, Bluetooth, local\n"
       "broker) and holds the one bridged connection a real lamp holds."};
+  const BuildInfo build = this_build();
+  app.set_version_flag("--version", fmt::format("lampi-fleet {} ({}, {} build)", build.version,
+                                                build.revision, build.build_type));
   app.require_subcommand(1);
 
   std::string run_config, validate_config;

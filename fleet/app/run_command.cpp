@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "fleet/app/build_info.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/config/config_loader.hpp"
 #include "fleet/engine/fleet_engine.hpp"
@@ -164,7 +165,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
                                          : std::string(" until Ctrl-C"));
     std::optional<MetricsExporter> metrics;
     if (config.metrics_listen) {
-      metrics.emplace(engine.stats_view(), *config.metrics_listen);
+      metrics.emplace(engine.stats_view(), *config.metrics_listen, this_build());
       // The URL carries the port actually bound, which is how a `:0` listener is found.
       log.info("Metrics: {} (and /healthz)", metrics->url());
     }
@@ -222,6 +223,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
                                           .bridged_peak = meter.bridged_peak(),
                                           .bridged_at_end = phase(LampPhase::bridged),
                                           .hatched_at_end = config.lamps - phase(LampPhase::off)});
+    summary.build = this_build();
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
     std::fflush(stdout);  // the table before the lines on stderr that follow it

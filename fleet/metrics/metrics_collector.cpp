@@ -50,8 +50,9 @@ void add_histogram(MetricFamily& f, Labels labels, const BucketHistogram& h) {
 
 }  // namespace
 
-FleetCollector::FleetCollector(FleetStatsView fleet)
+FleetCollector::FleetCollector(FleetStatsView fleet, BuildInfo build)
     : fleet_(std::move(fleet)),
+      build_(std::move(build)),
       start_time_seconds_(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
               .count()) {}
@@ -73,6 +74,12 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
       add_histogram(f, {{"shard", shard_label(i)}}, histogram_of(*shards[i]));
   };
 
+  add_value(family(out, "lampi_fleet_build_info",
+                   "Always 1; the labels say which lampi-fleet is running.", MetricType::Gauge),
+            {{"version", build_.version},
+             {"revision", build_.revision},
+             {"build_type", build_.build_type}},
+            1.0);
   {
     auto& f = family(out, "lampi_fleet_lamps", "Lamps in each state.", MetricType::Gauge);
     for (std::size_t i = 0; i < shards.size(); ++i)

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <vector>
 
+#include "fleet/stats/build_info.hpp"
 #include "fleet/stats/fleet_stats_view.hpp"
 
 namespace lampi::fleet {
@@ -15,11 +16,12 @@ class FleetCollector final : public prometheus::Collectable {
  public:
   // Reads only the view: Collect() runs on the exposer's thread, and a const view cannot
   // take the progress meter's histogram intervals from under it.
-  explicit FleetCollector(FleetStatsView fleet);
+  FleetCollector(FleetStatsView fleet, BuildInfo build);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   FleetStatsView fleet_;
+  BuildInfo build_;
   double start_time_seconds_;
 };
 

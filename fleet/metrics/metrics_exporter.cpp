@@ -23,7 +23,7 @@ class Health final : public prometheus::Collectable {
 };
 }  // namespace
 
-MetricsExporter::MetricsExporter(FleetStatsView fleet, const ListenAddress& listen)
+MetricsExporter::MetricsExporter(FleetStatsView fleet, const ListenAddress& listen, BuildInfo build)
     : host_(listen.host) {
   // civetweb takes the "host:port" text, brackets around an IPv6 host included.
   const std::string where = format_listen_address(listen);
@@ -35,7 +35,7 @@ MetricsExporter::MetricsExporter(FleetStatsView fleet, const ListenAddress& list
         "one) or \"\" to turn the endpoint off.",
         where, e.what()));
   }
-  fleet_ = std::make_shared<FleetCollector>(std::move(fleet));
+  fleet_ = std::make_shared<FleetCollector>(std::move(fleet), std::move(build));
   health_ = std::make_shared<Health>();
   exposer_->RegisterCollectable(fleet_, "/metrics");
   exposer_->RegisterCollectable(health_, "/healthz");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "fleet/stats/build_info.hpp"
 #include "fleet/stats/fleet_stats_view.hpp"
 
 namespace prometheus {
@@ -19,7 +20,7 @@ class MetricsExporter {
  public:
   // Serves /metrics and /healthz on `listen` (port 0 picks a free one). Throws
   // std::runtime_error when the address cannot be bound.
-  MetricsExporter(FleetStatsView fleet, const ListenAddress& listen);
+  MetricsExporter(FleetStatsView fleet, const ListenAddress& listen, BuildInfo build);
   ~MetricsExporter();
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;

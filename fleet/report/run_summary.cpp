@@ -189,6 +189,9 @@ std::string render_table(const RunSummary& s) {
 
 std::string render_json(const RunSummary& s) {
   nlohmann::ordered_json j;
+  j["lampi_fleet"] = {{"version", s.build.version},
+                      {"revision", s.build.revision},
+                      {"build_type", s.build.build_type}};
   j["seconds"] = s.seconds;
   j["planned_seconds"] = s.planned_seconds;
   j["aborted"] = s.interrupted;

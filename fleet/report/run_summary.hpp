@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fleet/report/verdict.hpp"
+#include "fleet/stats/build_info.hpp"
 #include "fleet/stats/fleet_stats_view.hpp"
 
 namespace lampi::fleet {
@@ -44,6 +45,7 @@ struct RunEnd {
 };
 
 struct RunSummary {
+  BuildInfo build;  // which lampi-fleet measured it
   double seconds = 0;
   double planned_seconds = 0;
   bool interrupted = false;

@@ -127,6 +127,13 @@ TEST_CASE("--help reads well") {
     CHECK(r.output.find(flag) != std::string::npos);
 }
 
+TEST_CASE("--version names the version, the git revision and the build type") {
+  auto r = run_cli("--version");
+  CHECK(r.exit_code == 0);
+  CHECK(std::regex_search(r.output,
+                          std::regex(R"(^lampi-fleet \d+\.\d+\.\d+ \(\S+, \w+ build\)\n$)")));
+}
+
 TEST_CASE("SLOs gate the exit code, and the JSON summary says why") {
   auto broker = lampi::fleet::MosquittoProcess::start({});
   TempDir dir;

@@ -38,7 +38,7 @@ TEST_CASE("the collector labels each shard by its place in the view") {
   for (std::int64_t us : {200, 3000, 70'000})
     fleet.shard(1).latency[lampi::model::index_of(lampi::model::Topic::changed)].exported.record(
         us);
-  FleetCollector collector(fleet.view());
+  FleetCollector collector(fleet.view(), {});
   auto all = collector.Collect();
 
   const auto& connects = family(all, "lampi_fleet_connects_total");
@@ -64,11 +64,23 @@ TEST_CASE("the collector labels each shard by its place in the view") {
 
 TEST_CASE("the generator gauge follows the run loop's flag at each scrape") {
   HandFilledFleet fleet(1);
-  FleetCollector collector(fleet.view());
+  FleetCollector collector(fleet.view(), {});
   auto gauge = [&] {
     return family(collector.Collect(), "lampi_fleet_generator_saturated").metric.at(0).gauge.value;
   };
   CHECK(gauge() == 0.0);
   fleet.generator_saturated = true;
   CHECK(gauge() == 1.0);
+}
+
+TEST_CASE("lampi_fleet_build_info says which lampi-fleet is running") {
+  HandFilledFleet fleet(1);
+  FleetCollector collector(fleet.view(), {"0.1.0", "abc123def456", "Release"});
+  auto all = collector.Collect();
+  const auto& info = family(all, "lampi_fleet_build_info");
+  REQUIRE(info.metric.size() == 1);
+  CHECK(info.metric[0].gauge.value == 1.0);
+  CHECK(label(info.metric[0], "version") == "0.1.0");
+  CHECK(label(info.metric[0], "revision") == "abc123def456");
+  CHECK(label(info.metric[0], "build_type") == "Release");
 }
