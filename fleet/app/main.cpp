@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <vector>
 
 #include "fleet/app/build_info.hpp"
 #include "fleet/app/logging.hpp"
+#include "fleet/app/number_option.hpp"
 #include "fleet/app/run_command.hpp"
 #include "fleet/config/config_loader.hpp"
 
@@ -18,13 +21,14 @@ using namespace lampi::fleet;
 namespace {
 
 struct Overrides {
-  std::optional<std::size_t> lamps;
+  // Numbers are kept as typed and read by parse_number_option, so a bad one is quoted.
+  std::optional<std::string> lamps;
   std::optional<std::string> broker;
   std::optional<std::string> duration;
-  std::optional<double> hatch_rate;
+  std::optional<std::string> hatch_rate;
   std::optional<std::string> profile;
-  std::optional<unsigned> threads;
-  std::optional<std::uint64_t> seed;
+  std::optional<std::string> threads;
+  std::optional<std::string> seed;
   std::optional<std::string> metrics_listen;
   std::optional<std::string> summary_json;
   std::optional<std::string> report;
@@ -43,15 +47,25 @@ auto flag_value(const char* flag, F&& parse) {
 
 FleetConfig build_config(const std::string& path, const Overrides& o) {
   FleetConfig c = path.empty() ? FleetConfig{} : load_config(path);
-  if (o.lamps) c.lamps = *o.lamps;
+  if (o.lamps)
+    c.lamps = parse_number_option<std::size_t>("--lamps", *o.lamps, 1, kMaxLamps,
+                                               "a whole number from 1 to 1000000");
   if (o.broker) c.broker = flag_value("--broker", [&] { return parse_broker_url(*o.broker); });
   if (o.duration)
     c.duration = flag_value("--duration", [&] { return parse_duration(*o.duration); });
-  if (o.hatch_rate) c.hatch_rate = *o.hatch_rate;
+  if (o.hatch_rate)
+    c.hatch_rate =
+        parse_number_option<double>("--hatch-rate", *o.hatch_rate, kMinHatchRate, kMaxHatchRate,
+                                    "from 0.001 to 1000000 lamps per second");
   if (o.profile)
     c.profiles = flag_value("--profile", [&] { return parse_profile_mix(*o.profile); });
-  if (o.threads) c.threads = *o.threads;
-  if (o.seed) c.seed = *o.seed;
+  if (o.threads)
+    c.threads = parse_number_option<unsigned>("--threads", *o.threads, 0, kMaxThreads,
+                                              "a whole number from 0 (one per core) to 1024");
+  if (o.seed)
+    c.seed = parse_number_option<std::uint64_t>("--seed", *o.seed, 0,
+                                                std::numeric_limits<std::uint64_t>::max(),
+                                                "a whole number from 0 to 18446744073709551615");
   if (o.metrics_listen)
     c.metrics_listen =
         flag_value("--metrics-listen", [&] { return parse_metrics_listen(*o.metrics_listen); });

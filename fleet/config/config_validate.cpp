@@ -18,9 +18,6 @@ using detail::in_quotes;
 
 // Far past what one process can drive (see the fd limits in the engineering notes):
 // a larger number is a typo, not a plan.
-constexpr std::size_t kMaxLamps = 1'000'000;
-constexpr unsigned kMaxThreads = 1024;
-constexpr double kMaxHatchRate = 1e6;
 // The model stores a drag's frame count in 16 bits.
 constexpr int kMaxWorstCaseMessages = 60000;
 
@@ -102,8 +99,8 @@ void validate_broker(const FleetConfig& c) {
 }
 
 void validate_connect(const FleetConfig& c) {
-  if (!(c.hatch_rate > 0 && c.hatch_rate <= kMaxHatchRate))
-    fail("connect.hatch_rate", "must be above 0 and at most 1000000 lamps per second; got " +
+  if (!(c.hatch_rate >= kMinHatchRate && c.hatch_rate <= kMaxHatchRate))
+    fail("connect.hatch_rate", "must be from 0.001 to 1000000 lamps per second; got " +
                                    format_number(c.hatch_rate));
   if (c.max_connects_in_flight < 1)
     fail("connect.max_in_flight",

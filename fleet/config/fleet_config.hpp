@@ -79,6 +79,14 @@ struct SloConfig {
   std::optional<double> min_bridged_ratio;  // of the configured lamps, at the end of the run
 };
 
+// The bounds every source of a value (YAML, command line) is held to.
+inline constexpr std::size_t kMaxLamps = 1'000'000;
+inline constexpr unsigned kMaxThreads = 1024;
+// One lamp per 1,000 s at the slowest: a million lamps then still power on within
+// int64 microseconds, never all at once through an overflow.
+inline constexpr double kMinHatchRate = 0.001;
+inline constexpr double kMaxHatchRate = 1e6;
+
 inline constexpr const char* kDefaultReportHtml = "lampi-fleet-report.html";
 
 struct FleetConfig {

@@ -45,6 +45,9 @@ TEST_CASE("bad configs: a clear message naming the key, exit 2, nothing connects
        {"connect.hatch_rte", "hatch_rate"}},
       {"wrong type", "lamps: many\nbroker: {url: " + url + "}\n", {"lamps", "many"}},
       {"out of range", "lamps: 0\nbroker: {url: " + url + "}\n", {"lamps"}},
+      {"a hatch rate that would power every lamp on at once",
+       "broker: {url: " + url + "}\nconnect: {hatch_rate: 1e-300}\n",
+       {"connect.hatch_rate", "from 0.001 to 1000000"}},
       {"bad duration",
        "broker: {url: " + url + "}\nrun: {duration: 10 minutes}\n",
        {"run.duration"}},
@@ -96,6 +99,38 @@ TEST_CASE("bad command-line values are named by their flag") {
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("command line: --profile: profile mix \"touch-drag:80,idle:10\" adds up "
                       "to 90; expected 100") != std::string::npos);
+}
+
+TEST_CASE("numbers on the command line are never wrapped, and errors quote what was typed") {
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"-n -5", "--lamps: must be a whole number from 1 to 1000000; got \"-5\""},
+           {"-n 0", "--lamps: must be a whole number from 1 to 1000000; got \"0\""},
+           {"-n 1e3", "got \"1e3\""},
+           {"-n 99999999999999999999", "got \"99999999999999999999\""},
+           {"--seed -1", "--seed: must be a whole number from 0 to 18446744073709551615"},
+           {"--seed 12x", "got \"12x\""},
+           {"-t -1", "--threads: must be a whole number from 0 (one per core) to 1024"},
+           {"-t 5000", "got \"5000\""},
+           {"--hatch-rate 1e-300", "--hatch-rate: must be from 0.001 to 1000000 lamps per second"},
+           {"--hatch-rate nan", "got \"nan\""},
+           {"--hatch-rate inf", "got \"inf\""},
+           {"--hatch-rate 0", "got \"0\""},
+       }) {
+    CAPTURE(c.args);
+    auto r =
+        run_cli("validate -c " + std::string(LAMPI_SOURCE_DIR) + "/config/local.yaml " + c.args);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.output, "command line: "));
+    CHECK(contains(r.output, c.message));
+  }
+  auto ok = run_cli("validate -c " + std::string(LAMPI_SOURCE_DIR) +
+                    "/config/local.yaml -n 50 --seed 18446744073709551615 --hatch-rate 0.001 -t 0");
+  CHECK(ok.exit_code == 0);
 }
 
 TEST_CASE("a fleet that cannot fit is refused before anything connects") {

@@ -257,7 +257,7 @@ TEST_CASE("negative, zero and out-of-range values") {
   check_error("lamps: 2000000", "lamps", "must be from 1 to 1000000");
   check_error("run: { threads: 5000 }", "run.threads", "must be from 0 (one per core) to 1024");
   check_error("run: { seed: 99999999999999999999 }", "run.seed", "too large");
-  check_error("connect: { hatch_rate: 0 }", "connect.hatch_rate", "must be above 0");
+  check_error("connect: { hatch_rate: 0 }", "connect.hatch_rate", "must be from 0.001 to 1000000");
   check_error("connect: { max_in_flight: 0 }", "connect.max_in_flight", "must be at least 1");
   check_error("workload: { response_timeout: 0s }", "workload.response_timeout",
               "must be above 0s; got 0s");
@@ -366,7 +366,7 @@ TEST_CASE("validate() rechecks after command-line overrides, in YAML key names")
         "overlap");
   c = FleetConfig{};
   c.hatch_rate = -1;
-  CHECK(validate_error(c).starts_with("connect.hatch_rate: must be above 0"));
+  CHECK(validate_error(c).starts_with("connect.hatch_rate: must be from 0.001 to 1000000"));
 }
 
 TEST_CASE("check_files() finds missing TLS files and report directories") {
