@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
       "lampi-fleet: emulate a fleet of LAMPI smart lamps against your MQTT broker.\n"
       "Each lamp runs a faithful firmware model (lamp_service, lamp_ui, Bluetooth, local\n"
       "broker) and holds the one bridged connection a real lamp holds."};
+  // First of all, so no stop signal can end a run the abrupt way (see stop_signals.hpp).
+  const BlockedStopSignals stop_signals;
   const BuildInfo build = this_build();
   app.set_version_flag("--version", fmt::format("lampi-fleet {} ({}, {} build)", build.version,
                                                 build.revision, build.build_type));
@@ -146,6 +148,7 @@ int main(int argc, char** argv) {
   auto log = make_logger(parse_log_level(log_level).value_or(spdlog::level::info), terminal);
   try {
     if (*validate_cmd) {
+      stop_signals.unblock();
       FleetConfig c = build_config(validate_config, validate_overrides);
       check_files(c);
       fmt::print("{}: OK ({} lamps)\n", validate_config, c.lamps);
@@ -153,7 +156,7 @@ int main(int argc, char** argv) {
     }
     FleetConfig c = build_config(run_config, run_overrides);
     check_files(c);
-    return run_fleet(c, RunOptions{terminal, log});
+    return run_fleet(c, RunOptions{terminal, log, &stop_signals});
   } catch (const std::exception& e) {  // ConfigError too: its text names the key
     log->error("{}", e.what());
     return 2;

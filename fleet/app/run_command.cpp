@@ -28,26 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Ctrl-C, SIGTERM and SIGHUP (a dropped ssh session) are taken synchronously by the main
-// thread (sigtimedwait), so no handler runs on a worker thread and no global flag is
-// needed. Blocked from before the local broker starts to after the last output is
-// written, so a signal at any moment ends the run the graceful way.
-class BlockedStopSignals {
- public:
-  BlockedStopSignals() {
-    sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // threads and children inherit the mask
-  }
-  ~BlockedStopSignals() { pthread_sigmask(SIG_UNBLOCK, &set_, nullptr); }
-  BlockedStopSignals(const BlockedStopSignals&) = delete;
-  BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
-  const sigset_t& set() const { return set_; }
-
- private:
-  sigset_t set_;
-};
-
 // Where the results go, settled before the first lamp powers on: an output that was
 // asked for and cannot be written fails the run now, not after an eight-hour soak.
 struct OutputPlan {
@@ -140,7 +120,9 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
   check_capacity(capacity, config.lamps);
   const OutputPlan outputs = plan_outputs(config, log);
-  BlockedStopSignals signals;
+  std::optional<MetricsExporter> metrics;  // bound first: a busy port stops nothing
+  if (config.metrics_listen) metrics.emplace(*config.metrics_listen, this_build());
+  const BlockedStopSignals& signals = *options.stop_signals;
 
   std::optional<MosquittoProcess> local_broker;
   if (!config.broker) {
@@ -163,9 +145,9 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
              broker.port, config.hatch_rate,
              config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                          : std::string(" until Ctrl-C"));
-    std::optional<MetricsExporter> metrics;
-    if (config.metrics_listen) {
-      metrics.emplace(engine.stats_view(), *config.metrics_listen, this_build());
+    std::optional<MetricsExporter::Serving> serving;
+    if (metrics) {
+      serving.emplace(*metrics, engine.stats_view());
       // The URL carries the port actually bound, which is how a `:0` listener is found.
       log.info("Metrics: {} (and /healthz)", metrics->url());
     }

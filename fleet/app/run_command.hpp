@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "fleet/app/stop_signals.hpp"
 #include "fleet/config/fleet_config.hpp"
 
 namespace lampi::fleet {
@@ -13,9 +14,10 @@ namespace lampi::fleet {
 struct RunOptions {
   bool progress_to_terminal = false;
   std::shared_ptr<spdlog::logger> log;  // lifecycle, warnings and errors (see logging.hpp)
+  const BlockedStopSignals* stop_signals = nullptr;  // blocked by the caller, waited on here
 };
 
-// Returns the process exit code: 0 ok, 1 a failed run (e.g. broken SLOs), 2 bad setup.
+// Returns the process exit code (see exit_code_for in fleet/report/verdict.hpp).
 int run_fleet(const FleetConfig& config, const RunOptions& options);
 
 }  // namespace lampi::fleet

@@ -18,19 +18,37 @@ namespace lampi::fleet {
 
 class MetricsExporter {
  public:
-  // Serves /metrics and /healthz on `listen` (port 0 picks a free one). Throws
-  // std::runtime_error when the address cannot be bound.
-  MetricsExporter(FleetStatsView fleet, const ListenAddress& listen, BuildInfo build);
+  // Binds `listen` at once (port 0 picks a free one), before anything else starts, so a
+  // busy port is a clear error and not a started-and-stopped broker; /healthz answers
+  // from here on. Throws std::runtime_error saying what to do when it cannot bind.
+  MetricsExporter(const ListenAddress& listen, BuildInfo build);
   ~MetricsExporter();
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;
+
+  // /metrics reads `fleet` while a Serving lives; its destructor waits for a scrape in
+  // progress, so the stats it reads may be destroyed right after it.
+  class Serving {
+   public:
+    Serving(MetricsExporter& exporter, FleetStatsView fleet);
+    ~Serving() { exporter_.stop_serving(); }
+    Serving(const Serving&) = delete;
+    Serving& operator=(const Serving&) = delete;
+
+   private:
+    MetricsExporter& exporter_;
+  };
 
   std::uint16_t port() const { return port_; }
   std::string url() const;
 
  private:
+  void serve(FleetStatsView fleet);
+  void stop_serving();
+
   std::string host_;
   std::uint16_t port_ = 0;
+  BuildInfo build_;
   std::shared_ptr<prometheus::Collectable> fleet_;
   std::shared_ptr<prometheus::Collectable> health_;
   std::unique_ptr<prometheus::Exposer> exposer_;

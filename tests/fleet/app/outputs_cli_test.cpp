@@ -18,20 +18,26 @@ namespace {
 
 const std::string kBin = LAMPI_FLEET_BIN;
 
-// Starts a 30 s run in the background, sends `signal` after `delay` seconds, and
-// returns the run's own exit code.
-Result signalled_run(const TempDir& dir, const char* signal, const char* delay) {
+// Starts a 30 s run in the background, runs `wait` (shell, $pid is the run), sends
+// `signal`, and returns the run's own exit code.
+Result signalled_run(const TempDir& dir, const char* signal, const std::string& wait) {
   return run_shell(fmt::format(
       "{} run -n 5 -d 30s --metrics-listen \"\" --summary-json {}/s.json --report {}/r.html & "
-      "pid=$!; sleep {}; kill -{} $pid; wait $pid; exit $?",
-      kBin, dir.path.string(), dir.path.string(), delay, signal));
+      "pid=$!; {}; kill -{} $pid; wait $pid; exit $?",
+      kBin, dir.path.string(), dir.path.string(), wait, signal));
 }
+
+// The earliest moment the tool can take a signal: main() has blocked them (SigBlk is
+// no longer all zeros), long before the local broker is up. Bounded: at most ~5 s.
+const std::string kUntilSignalsBlocked =
+    "for i in $(seq 5000); do grep -q '^SigBlk:.*[1-9a-f]' /proc/$pid/status 2>/dev/null && "
+    "break; sleep 0.001; done";
 
 }  // namespace
 
 TEST_CASE("SIGHUP, as a dropped ssh session sends, ends the run gracefully with its outputs") {
   TempDir dir;
-  auto r = signalled_run(dir, "HUP", "2");
+  auto r = signalled_run(dir, "HUP", "sleep 2");
   CAPTURE(r.output);
   CHECK(r.exit_code == 4);
   CHECK(contains(r.output, "Stopping: graceful power-off"));
@@ -43,7 +49,7 @@ TEST_CASE("a stop signal while the local broker is still starting loses nothing 
   for (const char* signal : {"TERM", "INT", "HUP"}) {
     CAPTURE(std::string(signal));
     TempDir dir;
-    auto r = signalled_run(dir, signal, "0.02");
+    auto r = signalled_run(dir, signal, kUntilSignalsBlocked);
     CAPTURE(r.output);
     CHECK(r.exit_code == 4);
     CHECK(fs::exists(dir.path / "s.json"));

@@ -1,0 +1,32 @@
+// The signals that stop a run, blocked for as long as this object lives.
+#pragma once
+
+#include <signal.h>
+
+namespace lampi::fleet {
+
+// Ctrl-C, SIGTERM and SIGHUP (a dropped ssh session) are taken synchronously by the main
+// thread (sigtimedwait), so no handler runs on a worker thread and no global flag is
+// needed. main() blocks them before it does anything else and the run takes them until
+// its last output is written, so a signal at any moment ends the run the graceful way.
+class BlockedStopSignals {
+ public:
+  BlockedStopSignals() {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // threads and children inherit the mask
+  }
+  // Not unblocked on destruction: a third Ctrl-C still pending when main() returns
+  // would otherwise kill the process after the run and replace its exit code.
+  ~BlockedStopSignals() = default;
+  // For commands with nothing to stop gracefully (validate): Ctrl-C ends them at once.
+  void unblock() const { pthread_sigmask(SIG_UNBLOCK, &set_, nullptr); }
+  BlockedStopSignals(const BlockedStopSignals&) = delete;
+  BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
+  const sigset_t& set() const { return set_; }
+
+ private:
+  sigset_t set_;
+};
+
+}  // namespace lampi::fleet
