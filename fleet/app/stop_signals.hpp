@@ -13,7 +13,13 @@ class BlockedStopSignals {
  public:
   BlockedStopSignals() {
     sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) {
+      // An ignored signal was ignored on purpose: nohup's SIGHUP, the SIGINT of a job a
+      // script put in the background. Taking it anyway would stop runs that must go on.
+      struct sigaction now {};
+      if (sigaction(s, nullptr, &now) == 0 && now.sa_handler == SIG_IGN) continue;
+      sigaddset(&set_, s);
+    }
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // threads and children inherit the mask
   }
   // Not unblocked on destruction: a third Ctrl-C still pending when main() returns

@@ -1,11 +1,7 @@
 // The lampi-fleet command itself: bad configs and impossible fleets are refused with a
 // message that names the problem, a non-zero exit, and no connection to the broker.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -138,18 +134,9 @@ TEST_CASE("numbers on the command line are never wrapped, and errors quote what 
 }
 
 TEST_CASE("a busy metrics port is a clear error before anything starts") {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(listen(fd, 1) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  std::string where = fmt::format("127.0.0.1:{}", ntohs(a.sin_port));
+  LoopbackSocket taken(true);
+  std::string where = fmt::format("127.0.0.1:{}", taken.port());
   auto r = run_cli("run -n 2 -d 2s --report \"\" --metrics-listen " + where);
-  close(fd);
   CAPTURE(r.output);
   CHECK(r.exit_code == 2);
   CHECK(contains(r.output, where + " is in use (another lampi-fleet?); use --metrics-listen "

@@ -27,11 +27,14 @@ Result signalled_run(const TempDir& dir, const char* signal, const std::string& 
       kBin, dir.path.string(), dir.path.string(), wait, signal));
 }
 
-// The earliest moment the tool can take a signal: main() has blocked them (SigBlk is
-// no longer all zeros), long before the local broker is up. Bounded: at most ~5 s.
-const std::string kUntilSignalsBlocked =
-    "for i in $(seq 5000); do grep -q '^SigBlk:.*[1-9a-f]' /proc/$pid/status 2>/dev/null && "
-    "break; sleep 0.001; done";
+// Signals the tool the moment its local mosquitto exists, while it is still starting
+// (tests/support/signal_when.py), and returns the tool's own exit code and output.
+Result run_signalled_while_broker_starts(const TempDir& dir, const char* signal) {
+  return run_shell(
+      fmt::format("python3 {}/tests/support/signal_when.py {} child -- {} run -n 5 -d 30s "
+                  "--metrics-listen \"\" --summary-json {}/s.json --report {}/r.html",
+                  LAMPI_SOURCE_DIR, signal, kBin, dir.path.string(), dir.path.string()));
+}
 
 }  // namespace
 
@@ -49,7 +52,7 @@ TEST_CASE("a stop signal while the local broker is still starting loses nothing 
   for (const char* signal : {"TERM", "INT", "HUP"}) {
     CAPTURE(std::string(signal));
     TempDir dir;
-    auto r = signalled_run(dir, signal, kUntilSignalsBlocked);
+    auto r = run_signalled_while_broker_starts(dir, signal);
     CAPTURE(r.output);
     CHECK(r.exit_code == 4);
     CHECK(fs::exists(dir.path / "s.json"));
@@ -85,6 +88,17 @@ TEST_CASE("an output that cannot be written is refused before anything connects"
   }
   CHECK_FALSE(broker_saw_a_client(broker));
   CHECK(read_text(victim) == "precious");
+}
+
+TEST_CASE("an ignored signal stays ignored: nohup's SIGHUP does not stop the run") {
+  TempDir dir;
+  auto r = run_shell(
+      fmt::format("nohup {} run -n 2 -d 3s --metrics-listen \"\" --report {}/r.html > {}/out.txt & "
+                  "pid=$!; sleep 1; kill -HUP $pid; wait $pid; code=$?; cat {}/out.txt; exit $code",
+                  kBin, dir.path.string(), dir.path.string(), dir.path.string()));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);  // ran its full 3 s
+  CHECK(contains(r.output, "Verdict: OK"));
 }
 
 TEST_CASE("the default report is best effort: never written through a link, never a failure") {

@@ -1,11 +1,7 @@
 // The verdict of whole runs that went wrong, as a user meets them: words on the terminal,
 // the JSON, the report and the exit code, with every output written.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -17,20 +13,6 @@
 using namespace lampi::testing;
 
 namespace {
-
-// A loopback port that nothing listens on: bound once to learn a free number, then closed.
-int closed_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 struct Outputs {
   TempDir dir;
@@ -107,7 +89,7 @@ TEST_CASE("a signal before the planned duration: INTERRUPTED, exit 4, every outp
 TEST_CASE("a run without a duration ends by a signal, and that is not an interruption") {
   Outputs out;
   auto r = run_cli(fmt::format(
-      "run -n 5 -d 0s {} & pid=$!; sleep 2; kill -INT $pid; wait $pid; exit $?", out.args()));
+      "run -n 5 -d 0s {} & pid=$!; sleep 2; kill -TERM $pid; wait $pid; exit $?", out.args()));
   CAPTURE(r.output);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.output, "Verdict: OK"));
