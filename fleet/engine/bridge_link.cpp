@@ -1,6 +1,7 @@
 #include "fleet/engine/bridge_link.hpp"
 
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -14,6 +15,12 @@ namespace {
 // One loop_read handles about one packet; bound the work per wake-up so one chatty
 // link cannot starve the others on its thread.
 constexpr int kMaxReadsPerWake = 64;
+
+// Reset, refused or shut both ways: nothing more can arrive on the socket.
+bool peer_gone(int fd) {
+  pollfd p{fd, POLLIN | POLLOUT, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
 }  // namespace
 
 BridgeLink::BridgeLink(asio::io_context& io, LinkEvents& events, std::uint32_t lamp_slot)
@@ -41,6 +48,9 @@ bool BridgeLink::create(const LinkSettings& s, const std::string& client_id,
   if (s.ssl_ctx) {
     mosquitto_int_option(mosq_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
     mosquitto_void_option(mosq_, MOSQ_OPT_SSL_CTX, s.ssl_ctx);
+    // Packets wait for our flush() instead of being written inside the call that made
+    // them, so a CONNECT is not written before we read what the broker already said.
+    mosquitto_threaded_set(mosq_, true);
   }
   mosquitto_connect_callback_set(mosq_, &BridgeLink::on_connect_cb);
   mosquitto_disconnect_callback_set(mosq_, &BridgeLink::on_disconnect_cb);
@@ -50,7 +60,11 @@ bool BridgeLink::create(const LinkSettings& s, const std::string& client_id,
 }
 
 bool BridgeLink::connect(const LinkSettings& s, const std::string& client_id,
-                         const std::string& will_topic, const char* bind_address) {
+                         const std::string& will_topic, const char* bind_address,
+                         TlsPeer* tls_peer) {
+  // The handshake starts inside the connect call below; the certificate request may even
+  // be answered before it returns. From here on, whatever fails is this attempt's.
+  TlsConnectScope scope(tls_peer);
   if (state_ != State::idle || socket_.is_open()) return false;
   if (!mosq_ && !create(s, client_id, will_topic)) return false;
   int rc = configured_ ? mosquitto_reconnect_async(mosq_)
@@ -111,14 +125,30 @@ void BridgeLink::arm_write() {
                        if (gen != generation_) return;
                        writing_ = false;
                        if (ec) return;
-                       mosquitto_loop_write(mosq_, 1);
+                       if (state_ == State::connecting && mosquitto_ssl_get(mosq_)) {
+                         // Read first while TLS sets up: a handshake waiting to write
+                         // moves on only in loop_read (loop_write skips it), and a broker
+                         // that refused the certificate after TLS 1.3 finished on our
+                         // side has its alert waiting ahead of the reset that would fail
+                         // the write and hide why.
+                         pump_reads();
+                         if (gen != generation_) return;
+                       }
+                       if (!handshaking()) mosquitto_loop_write(mosq_, 1);
                        if (gen != generation_) return;
                        flush();
                      });
 }
 
 void BridgeLink::flush() {
-  if (!mosq_ || !socket_.is_open() || !mosquitto_want_write(mosq_)) return;
+  if (!mosq_ || !socket_.is_open()) return;
+  if (SSL* ssl = handshaking()) {
+    // mosquitto_want_write stays true once OpenSSL asked to write, and loop_write does
+    // nothing until the handshake is done: waiting on it would spin. OpenSSL knows.
+    if (SSL_want_write(ssl)) arm_write();
+    return;
+  }
+  if (!mosquitto_want_write(mosq_)) return;
   // The socket is almost always writable: try at once and only ask the reactor to watch
   // for writability when the kernel buffer is full (saves an epoll_ctl per message).
   if (!writing_ && state_ == State::connected) {
@@ -133,12 +163,43 @@ void BridgeLink::pump_reads() {
   std::uint32_t gen = generation_;
   SSL* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_));
   for (int i = 0; i < kMaxReadsPerWake; ++i) {
-    mosquitto_loop_read(mosq_, 1);
+    int rc = mosquitto_loop_read(mosq_, 1);
     if (gen != generation_) return;  // the connection ended inside that read
+    if (rc != MOSQ_ERR_SUCCESS && lost_unannounced(rc)) return;
     int pending = 0;
     if (ioctl(socket_.native_handle(), FIONREAD, &pending) != 0) pending = 0;
-    if (pending <= 0 && !(ssl && SSL_pending(ssl) > 0)) return;
+    if (pending > 0 || (ssl && SSL_pending(ssl) > 0)) continue;
+    if (ssl && handshaking() && peer_gone(socket_.native_handle())) abandon(MOSQ_ERR_CONN_LOST);
+    return;
   }
+}
+
+SSL* BridgeLink::handshaking() const {
+  if (state_ != State::connecting) return nullptr;  // plain TCP's hot path stops here
+  auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_));
+  return ssl && !SSL_is_init_finished(ssl) ? ssl : nullptr;
+}
+
+bool BridgeLink::lost_unannounced(int rc) {
+  // A handshake that fails inside mosquitto_loop_read (libmosquitto 2.0.11) has its socket
+  // closed with no on_disconnect: the lamp would sit in "connecting" for good, its dead fd
+  // still registered. Report it as the library would have.
+  if (mosquitto_socket(mosq_) >= 0 || !socket_.is_open()) return false;
+  on_disconnect_cb(mosq_, this, rc);
+  return true;
+}
+
+void BridgeLink::abandon(int rc) {
+  // libmosquitto 2.0.11 takes a handshake's I/O error (SSL_ERROR_SYSCALL: a connect
+  // refused or reset late, as over a real network) for "try again" and keeps the dead
+  // socket, which then wakes us, and fails the same way, for a whole keepalive. No call
+  // closes it from outside, so the client goes; the next connect creates a new one.
+  release_socket();
+  mosquitto_destroy(mosq_);
+  mosq_ = nullptr;
+  configured_ = false;
+  state_ = State::idle;
+  events_.on_link_lost(*this, rc);
 }
 
 int BridgeLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
@@ -171,8 +232,14 @@ void BridgeLink::drop() {
 void BridgeLink::tick() {
   if (mosq_ && socket_.is_open()) {
     std::uint32_t gen = generation_;
-    mosquitto_loop_misc(mosq_);
-    if (gen == generation_) flush();
+    // Also the bound on a handshake that stalls: libmosquitto drops a connection that
+    // has heard nothing for a keepalive (MOSQ_ERR_KEEPALIVE), CONNACK or not.
+    int rc = mosquitto_loop_misc(mosq_);
+    if (gen != generation_) return;
+    // NO_CONN: the socket was closed behind our back on some other path; end it here,
+    // within a second, rather than never.
+    if (rc == MOSQ_ERR_NO_CONN && lost_unannounced(rc)) return;
+    flush();
   }
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "fleet/engine/tls_context.hpp"
+
 namespace lampi::fleet {
 
 class BridgeLink;
@@ -52,8 +54,10 @@ class BridgeLink {
   BridgeLink(BridgeLink&&) = delete;
 
   // Starts a non-blocking connect. False when it failed at once (nothing to wait for).
+  // With TLS, `tls_peer` names the lamp to its handshakes and collects why one failed.
   bool connect(const LinkSettings& settings, const std::string& client_id,
-               const std::string& will_topic, const char* bind_address);
+               const std::string& will_topic, const char* bind_address,
+               TlsPeer* tls_peer = nullptr);
   // Returns the message id (0 for QoS 0), or -1 when libmosquitto refused it.
   int publish(const std::string& topic, std::string_view payload, int qos, bool retain);
   bool subscribe(const std::string& topic, int qos);
@@ -66,7 +70,6 @@ class BridgeLink {
   std::uint32_t lamp_slot() const { return lamp_slot_; }
   // True while a socket is open (a dropped link stays open until the close is seen).
   bool has_socket() const { return socket_.is_open(); }
-  int socket_fd() const { return mosq_ && socket_.is_open() ? mosquitto_socket(mosq_) : -1; }
 
  private:
   static void on_connect_cb(mosquitto*, void* self, int rc);
@@ -82,6 +85,12 @@ class BridgeLink {
   void arm_write();
   void flush();
   void pump_reads();
+  // The SSL while its handshake is under way, else null (always null for plain TCP).
+  SSL* handshaking() const;
+  // Reports a socket libmosquitto closed without on_disconnect; true if it did.
+  bool lost_unannounced(int rc);
+  // Ends a connection libmosquitto cannot end itself: destroys the client.
+  void abandon(int rc);
 
   LinkEvents& events_;
   mosquitto* mosq_ = nullptr;

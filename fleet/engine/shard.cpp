@@ -13,6 +13,22 @@ using model::VirtualTime;
 namespace {
 constexpr auto kSecond = std::chrono::seconds(1);
 constexpr auto kStopPoll = std::chrono::milliseconds(20);
+
+DisconnectReason reason_for(TlsFailure f) {
+  switch (f) {
+    case TlsFailure::verify_failed:
+      return DisconnectReason::tls_verify_failed;
+    case TlsFailure::host_mismatch:
+      return DisconnectReason::tls_host_mismatch;
+    case TlsFailure::alert:
+      return DisconnectReason::tls_alert;
+    case TlsFailure::bad_client_cert:
+      return DisconnectReason::tls_bad_client_cert;
+    case TlsFailure::none:
+      break;
+  }
+  return DisconnectReason::lost;
+}
 }  // namespace
 
 Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {}
@@ -36,6 +52,7 @@ void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_
   slot.lamp = model::make_lamp(id, seed, profile);
   slot.power_on_at = power_on_at;
   slot.fleet_index = fleet_index;
+  if (ctx_.link.ssl_ctx) tls_peers_.push_back({id});
   stats_.lamps_by_phase[static_cast<std::size_t>(LampPhase::off)].fetch_add(1);
   push_deadline(power_on_at, slot_index);
 }
@@ -53,7 +70,6 @@ void Shard::request_stop(StopMode mode) {
 }
 
 void Shard::run() {
-  ScopedTlsIdentitySource tls_identities(this);
   second_due_ = std::chrono::steady_clock::now() + kSecond;
   second_timer_.expires_at(second_due_);
   second_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -218,17 +234,15 @@ void Shard::start_connect(LampSlot& slot) {
   auto id = slot.lamp.id;
   slot.holds_connect_slot = true;
   ++connects_in_flight_;
+  TlsPeer* peer = tls_peers_.empty() ? nullptr : &tls_peers_[slot.link.lamp_slot()];
   if (slot.link.connect(ctx_.link, model::bridge_client_id(id),
-                        model::remote_topic(model::Topic::bridge_state, id), bind)) {
-    if (ctx_.link.ssl_ctx) {
-      slot.tls_fd = slot.link.socket_fd();
-      tls_sockets_[slot.tls_fd] = slot.link.lamp_slot();
-    }
+                        model::remote_topic(model::Topic::bridge_state, id), bind, peer))
     return;
-  }
-  // Failed at once (e.g. no route): treat it as a connection lost before CONNACK.
+  // Failed at once (e.g. no route, or a handshake that failed inside the call): treat it
+  // as a connection lost before CONNACK.
   release_connect_slot(slot);
-  bump(stats_.disconnects[static_cast<std::size_t>(DisconnectReason::lost)]);
+  auto why = tls_reason(slot).value_or(DisconnectReason::lost);
+  bump(stats_.disconnects[static_cast<std::size_t>(why)]);
   set_phase(slot, LampPhase::backing_off);
   fx_.clear();
   model::on_remote_disconnected(slot.lamp, ctx_.config->model, now(), fx_);
@@ -251,10 +265,11 @@ void Shard::pump_connect_queue() {
   }
 }
 
-std::optional<model::DeviceId> Shard::identity_for_socket(int fd) const {
-  auto it = tls_sockets_.find(fd);
-  if (it == tls_sockets_.end()) return std::nullopt;
-  return lamps_[it->second].lamp.id;
+std::optional<DisconnectReason> Shard::tls_reason(const LampSlot& slot) const {
+  if (tls_peers_.empty()) return std::nullopt;
+  TlsFailure f = tls_peers_[slot.link.lamp_slot()].failure;
+  if (f == TlsFailure::none) return std::nullopt;
+  return reason_for(f);
 }
 
 void Shard::set_phase(LampSlot& slot, LampPhase phase) {
@@ -285,12 +300,10 @@ void Shard::on_link_refused(BridgeLink& link, int) {
 void Shard::on_link_lost(BridgeLink& link, int reason) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   release_connect_slot(slot);
-  if (slot.tls_fd >= 0) {
-    tls_sockets_.erase(slot.tls_fd);
-    slot.tls_fd = -1;
-  }
+  auto tls = tls_reason(slot);
   DisconnectReason why = slot.refused                   ? DisconnectReason::refused
                          : !slot.lamp.powered           ? DisconnectReason::power_off
+                         : tls                          ? *tls
                          : reason == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
                                                         : DisconnectReason::lost;
   slot.refused = false;

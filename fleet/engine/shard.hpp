@@ -10,7 +10,6 @@
 #include <queue>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "fleet/engine/bridge_link.hpp"
@@ -32,7 +31,7 @@ struct ShardContext {
   std::size_t inflight_cap = 1000;           // unacknowledged publishes per lamp
 };
 
-class Shard final : public LinkEvents, public TlsIdentitySource {
+class Shard final : public LinkEvents {
  public:
   Shard(unsigned index, const ShardContext& ctx);
   ~Shard();
@@ -52,7 +51,6 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
   const FleetStats& stats() const { return stats_; }
   unsigned index() const { return index_; }
 
-  std::optional<model::DeviceId> identity_for_socket(int fd) const override;
   std::size_t lamp_count() const { return lamps_.size(); }
 
  private:
@@ -67,7 +65,6 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
     model::VirtualTime connect_requested{};
     std::uint64_t fleet_index = 0;
     LampPhase phase = LampPhase::off;
-    int tls_fd = -1;  // the socket the TLS handshake will ask about
     bool holds_connect_slot = false;
     bool refused = false;  // CONNACK said no; the disconnect that follows is "refused"
     bool ever_connected = false;
@@ -94,6 +91,7 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
   void release_connect_slot(LampSlot& slot);
   void pump_connect_queue();
   void set_phase(LampSlot& slot, LampPhase phase);
+  std::optional<DisconnectReason> tls_reason(const LampSlot& slot) const;
   void begin_stop(StopMode mode);
   void check_stopped();
 
@@ -110,10 +108,12 @@ class Shard final : public LinkEvents, public TlsIdentitySource {
   boost::asio::steady_timer second_timer_{io_};
   model::VirtualTime wake_armed_at_ = model::kNever;
   std::chrono::steady_clock::time_point second_due_{};
+  // With TLS only, one per lamp, by slot; filled before the thread starts, so the SSLs
+  // can point into it. Declared before lamps_ so it outlives their SSLs.
+  std::vector<TlsPeer> tls_peers_;
   std::deque<LampSlot> lamps_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<std::uint32_t> connect_queue_;
-  std::unordered_map<int, std::uint32_t> tls_sockets_;  // fd -> slot, with TLS only
   std::size_t connects_in_flight_ = 0;
   model::Effects fx_;
   FleetStats stats_;

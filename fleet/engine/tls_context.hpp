@@ -5,8 +5,7 @@
 
 #include <openssl/ssl.h>
 
-#include <memory>
-#include <optional>
+#include <cstdint>
 #include <string>
 
 #include "firmware_model/device_id.hpp"
@@ -14,26 +13,34 @@
 
 namespace lampi::fleet {
 
-// Tells the handshake which lamp a socket belongs to. Each shard installs its own for
-// its thread: the handshake runs inside that shard's libmosquitto calls.
-class TlsIdentitySource {
- public:
-  virtual std::optional<model::DeviceId> identity_for_socket(int fd) const = 0;
+// Why a lamp's TLS connection failed, as OpenSSL saw it. `alert`: the broker aborted with
+// a fatal alert (with TLS 1.3 that may come after our side finished, e.g. when the broker
+// rejects the client certificate). `bad_client_cert`: the lamp's own certificate or key
+// could not be loaded or do not match.
+enum class TlsFailure : std::uint8_t { none, verify_failed, host_mismatch, alert, bad_client_cert };
 
- protected:
-  ~TlsIdentitySource() = default;
+// One lamp's side of its TLS connections: who it is, for the certificate callback, and the
+// first failure of the current attempt. Must outlive the lamp's libmosquitto client, whose
+// SSL points at it.
+struct TlsPeer {
+  model::DeviceId id;
+  TlsFailure failure = TlsFailure::none;
 };
 
-// Installs `source` for the calling thread for as long as it lives.
-class ScopedTlsIdentitySource {
+// Names the lamp whose connect runs on this thread while it lives, and starts that lamp's
+// record afresh. libmosquitto creates the SSL and starts the handshake inside
+// mosquitto_connect*/reconnect; the context hangs the lamp on that SSL as the handshake
+// starts, so every later step (the certificate request arrives in whichever call reads
+// it) finds its lamp on the SSL itself, not through a socket lookup that could lag.
+class TlsConnectScope {
  public:
-  explicit ScopedTlsIdentitySource(const TlsIdentitySource* source);
-  ~ScopedTlsIdentitySource();
-  ScopedTlsIdentitySource(const ScopedTlsIdentitySource&) = delete;
-  ScopedTlsIdentitySource& operator=(const ScopedTlsIdentitySource&) = delete;
+  explicit TlsConnectScope(TlsPeer* peer);
+  ~TlsConnectScope();
+  TlsConnectScope(const TlsConnectScope&) = delete;
+  TlsConnectScope& operator=(const TlsConnectScope&) = delete;
 
  private:
-  const TlsIdentitySource* previous_;
+  TlsPeer* previous_;
 };
 
 class TlsContext {
@@ -49,6 +56,8 @@ class TlsContext {
 
  private:
   static int choose_certificate(SSL* ssl, void* self);
+  static int on_verify(int preverify_ok, X509_STORE_CTX* store);
+  static void on_info(const SSL* ssl, int where, int value);
 
   TlsConfig config_;
   SSL_CTX* ctx_ = nullptr;

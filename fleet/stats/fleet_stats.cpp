@@ -32,6 +32,14 @@ const char* disconnect_reason_name(DisconnectReason r) {
       return "keepalive";
     case DisconnectReason::power_off:
       return "power_off";
+    case DisconnectReason::tls_verify_failed:
+      return "tls_verify_failed";
+    case DisconnectReason::tls_host_mismatch:
+      return "tls_host_mismatch";
+    case DisconnectReason::tls_alert:
+      return "tls_alert";
+    case DisconnectReason::tls_bad_client_cert:
+      return "tls_bad_client_cert";
   }
   return "lost";
 }

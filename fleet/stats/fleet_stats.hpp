@@ -19,8 +19,20 @@ enum class LampPhase : std::uint8_t { off, booting, connecting, bridged, backing
 inline constexpr std::size_t kPhaseCount = 6;
 const char* phase_name(LampPhase p);
 
-enum class DisconnectReason : std::uint8_t { refused, lost, keepalive, power_off };
-inline constexpr std::size_t kDisconnectReasonCount = 4;
+// The tls_* reasons: a TLS connection that failed, by what OpenSSL saw (see
+// fleet/engine/tls_context.hpp). Other TLS ends count as lost, or keepalive for a
+// handshake that stalled.
+enum class DisconnectReason : std::uint8_t {
+  refused,
+  lost,
+  keepalive,
+  power_off,
+  tls_verify_failed,
+  tls_host_mismatch,
+  tls_alert,
+  tls_bad_client_cert,
+};
+inline constexpr std::size_t kDisconnectReasonCount = 8;
 const char* disconnect_reason_name(DisconnectReason r);
 
 const char* invalid_class_name(model::InvalidClass c);

@@ -1,115 +1,22 @@
 // Chapter 13's TLS: a CA, a broker certificate, one client certificate per lamp with CN
 // <id>_broker, and a broker that requires it and takes the CN as the username.
 #include <doctest/doctest.h>
-#include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
-#include "fleet/engine/fleet_engine.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
+#include "fleet/engine/fleet_engine.hpp"
 #include "fleet/engine/tls_context.hpp"
 #include "tests/support/mqtt_observer.hpp"
 #include "tests/support/read_text.hpp"
+#include "tests/support/tls_fixture.hpp"
 
 using namespace lampi;
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
+using testing::lamp_id;
+using testing::TlsFixture;
 
 namespace {
-
-void run(const std::string& cmd) {
-  INFO(cmd);
-  REQUIRE(std::system((cmd + " >/dev/null 2>&1").c_str()) == 0);
-}
-
-// Keys are P-256 so the suite does not wait on RSA key generation.
-void make_cert(const fs::path& dir, const std::string& name, const std::string& cn,
-               const std::string& ca, const std::string& san = "") {
-  auto p = [&](const std::string& f) { return (dir / f).string(); };
-  run(fmt::format(
-      "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout {} -out {} "
-      "-subj /CN={} {}",
-      p(name + ".key"), p(name + ".csr"), cn, san.empty() ? "" : "-addext subjectAltName=" + san));
-  run(
-      fmt::format("openssl x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -out {} -days 2 "
-                  "-copy_extensions copy",
-                  p(name + ".csr"), p(ca + ".crt"), p(ca + ".key"), p(name + ".crt")));
-}
-
-void make_ca(const fs::path& dir, const std::string& name) {
-  run(
-      fmt::format("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                  "-keyout {} -out {} "
-                  "-days 2 -subj /CN={}",
-                  (dir / (name + ".key")).string(), (dir / (name + ".crt")).string(), name));
-}
-
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-struct TlsFixture {
-  fs::path dir;
-  std::uint16_t tls_port = free_port();
-  static constexpr std::size_t kLamps = 4;
-
-  TlsFixture() {
-    char tmpl[] = "/tmp/lampi-tls-XXXXXX";
-    dir = mkdtemp(tmpl);
-    make_ca(dir, "lampi_ca");
-    make_ca(dir, "other_ca");
-    make_cert(dir, "broker", "localhost", "lampi_ca", "DNS:localhost,IP:127.0.0.1");
-    for (std::size_t i = 0; i < kLamps; ++i) {
-      auto id = model::device_id_at(model::kDefaultDeviceIdBase, i).str();
-      make_cert(dir, id + "_broker", id + "_broker", "lampi_ca");
-    }
-  }
-  ~TlsFixture() { fs::remove_all(dir); }
-
-  fleet::MosquittoOptions broker_options() const {
-    fleet::MosquittoOptions o;
-    o.extra_config_lines = {
-        fmt::format("listener {} 127.0.0.1", tls_port),
-        "cafile " + (dir / "lampi_ca.crt").string(),
-        "certfile " + (dir / "broker.crt").string(),
-        "keyfile " + (dir / "broker.key").string(),
-        "require_certificate true",
-        "use_identity_as_username true",
-        "tls_version tlsv1.2",
-    };
-    return o;
-  }
-
-  fleet::FleetConfig fleet_config(const std::string& ca) const {
-    fleet::FleetConfig c;
-    c.lamps = kLamps;
-    c.broker = fleet::BrokerTarget{true, "localhost", tls_port};
-    c.tls.ca_file = (dir / (ca + ".crt")).string();
-    c.tls.cert_file = (dir / "{id}_broker.crt").string();
-    c.tls.key_file = (dir / "{id}_broker.key").string();
-    c.threads = 2;
-    c.hatch_rate = 100;
-    c.profiles = {{model::Profile::idle, 100.0}};
-    c.model.reconnect_base = model::seconds_to_duration(0.5);
-    c.model.reconnect_cap = model::seconds_to_duration(1.0);
-    c.stop_timeout = fleet::Seconds(3);
-    return c;
-  }
-};
 
 std::size_t bridged(const std::vector<testing::ObservedMessage>& ms) {
   std::size_t n = 0;
@@ -118,49 +25,92 @@ std::size_t bridged(const std::vector<testing::ObservedMessage>& ms) {
   return n;
 }
 
+struct Totals {
+  std::uint64_t attempts = 0;
+  std::uint64_t connects = 0;
+  std::uint64_t disconnects = 0;
+};
+
+Totals totals(const fleet::FleetEngine& engine) {
+  Totals t;
+  for (const auto& s : engine.shards()) {
+    t.attempts += fleet::read(s->stats().connect_attempts);
+    t.connects += fleet::read(s->stats().connects);
+    for (const auto& d : s->stats().disconnects) t.disconnects += fleet::read(d);
+  }
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("TLS: every lamp presents its own certificate through one shared context") {
+  constexpr std::size_t kLamps = 4;
   TlsFixture f;
+  f.make_lamp_certs(kLamps);
   auto broker = fleet::MosquittoProcess::start(f.broker_options());
   testing::MqttObserver observer;
   observer.connect(broker.address(), broker.port(), "observer");
   observer.subscribe("$SYS/broker/connection/+/state", 1);
 
-  auto config = f.fleet_config("lampi_ca");
+  auto config = f.fleet_config(kLamps);
   fleet::TlsContext tls(config.tls, "localhost");
   fleet::FleetEngine engine(config, {"127.0.0.1", f.tls_port}, tls.native());
   engine.start();
-  CHECK(observer.wait_for([](const auto& ms) { return bridged(ms) == TlsFixture::kLamps; }, 10s));
+  CHECK(observer.wait_for([](const auto& ms) { return bridged(ms) == kLamps; }, 10s));
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
 
   // The broker took each lamp's CN as its username.
   std::string text = testing::read_text(broker.log_path());
-  for (std::size_t i = 0; i < TlsFixture::kLamps; ++i) {
-    auto id = model::device_id_at(model::kDefaultDeviceIdBase, i).str();
-    CHECK(text.find("as " + id + "_broker") != std::string::npos);
-    CHECK(text.find("u'" + id + "_broker'") != std::string::npos);
+  for (std::size_t i = 0; i < kLamps; ++i) {
+    CHECK(text.find("as " + lamp_id(i) + "_broker") != std::string::npos);
+    CHECK(text.find("u'" + lamp_id(i) + "_broker'") != std::string::npos);
   }
 }
 
-TEST_CASE("TLS: a broker certificate from another CA is refused (verification on by default)") {
+// Issue 12: the certificate callback asked which lamp owned a socket before the shard
+// had recorded it, so some first handshakes went out without a certificate and the lamp
+// waited out its backoff. No retry may hide that here: the backoff is longer than the
+// wait, and every lamp of every fleet must bridge on its first attempt.
+TEST_CASE("TLS: 100 lamps hatched at once all bridge on their first handshake") {
+  constexpr std::size_t kLamps = 100;
+  constexpr int kFleets = 5;
   TlsFixture f;
+  std::vector<std::string> cns;
+  for (std::size_t i = 0; i < kLamps; ++i) cns.push_back(lamp_id(i) + "_broker");
+  testing::make_certs_sharing_key(f.dir, cns, "lampi_ca");
   auto broker = fleet::MosquittoProcess::start(f.broker_options());
-  auto config = f.fleet_config("other_ca");
+
+  auto config = f.fleet_config(kLamps);
+  config.hatch_rate = 5000;
+  config.model.reconnect_base = model::seconds_to_duration(60.0);
+  config.model.reconnect_cap = model::seconds_to_duration(60.0);
   fleet::TlsContext tls(config.tls, "localhost");
-  fleet::FleetEngine engine(config, {"127.0.0.1", f.tls_port}, tls.native());
-  engine.start();
-  std::this_thread::sleep_for(2500ms);
-  engine.request_stop(fleet::StopMode::graceful);
-  engine.join();
-  std::uint64_t attempts = 0, connects = 0;
-  for (const auto& s : engine.shards()) {
-    attempts += fleet::read(s->stats().connect_attempts);
-    connects += fleet::read(s->stats().connects);
+  std::size_t log_from = 0;
+  for (int run = 0; run < kFleets; ++run) {
+    CAPTURE(run);
+    fleet::FleetEngine engine(config, {"127.0.0.1", f.tls_port}, tls.native());
+    engine.start();
+    // Until every attempt has ended one way or the other.
+    auto end = std::chrono::steady_clock::now() + 20s;
+    Totals t;
+    while (std::chrono::steady_clock::now() < end) {
+      t = totals(engine);
+      if (t.attempts == kLamps && t.connects + t.disconnects >= kLamps) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    CHECK(t.attempts == kLamps);
+    CHECK(t.connects == kLamps);
+    CHECK(t.disconnects == 0);
+    // Read before the stop: lamps that power off drop TCP without a TLS close_notify,
+    // which the broker logs as an OpenSSL error of its own.
+    std::string log = testing::read_text(broker.log_path()).substr(log_from);
+    CHECK(log.find("OpenSSL Error") == std::string::npos);
+    CHECK(log.find("Protocol error") == std::string::npos);
+    engine.request_stop(fleet::StopMode::graceful);
+    engine.join();
+    log_from = testing::read_text(broker.log_path()).size();
   }
-  CHECK(attempts >= TlsFixture::kLamps);
-  CHECK(connects == 0);
 }
 
 TEST_CASE("TLS: a missing CA file is a clear error") {

@@ -113,7 +113,14 @@ TEST_CASE("summarize adds up every shard's counters") {
   CHECK(s.inflight_dropped == 12);
   CHECK(s.timeouts == 18);
   using Counts = std::vector<std::pair<std::string, std::uint64_t>>;
-  CHECK(s.disconnects == Counts{{"refused", 0}, {"lost", 6}, {"keepalive", 4}, {"power_off", 0}});
+  CHECK(s.disconnects == Counts{{"refused", 0},
+                                {"lost", 6},
+                                {"keepalive", 4},
+                                {"power_off", 0},
+                                {"tls_verify_failed", 0},
+                                {"tls_host_mismatch", 0},
+                                {"tls_alert", 0},
+                                {"tls_bad_client_cert", 0}});
   CHECK(s.set_config_invalid == Counts{{"not_json", 0},
                                        {"not_object", 0},
                                        {"missing_client", 0},
