@@ -15,6 +15,7 @@
 #include "fleet/app/number_option.hpp"
 #include "fleet/app/run_command.hpp"
 #include "fleet/config/config_loader.hpp"
+#include "fleet/report/verdict.hpp"
 
 using namespace lampi::fleet;
 
@@ -152,13 +153,13 @@ int main(int argc, char** argv) {
       FleetConfig c = build_config(validate_config, validate_overrides);
       check_files(c);
       fmt::print("{}: OK ({} lamps)\n", validate_config, c.lamps);
-      return 0;
+      return kExitOk;
     }
     FleetConfig c = build_config(run_config, run_overrides);
     check_files(c);
     return run_fleet(c, RunOptions{terminal, log, &stop_signals});
   } catch (const std::exception& e) {  // ConfigError too: its text names the key
     log->error("{}", e.what());
-    return 2;
+    return kExitUsage;
   }
 }

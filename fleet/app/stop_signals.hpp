@@ -1,4 +1,4 @@
-// The signals that stop a run, blocked for as long as this object lives.
+// The signals that stop a run, blocked from construction until the process ends.
 #pragma once
 
 #include <signal.h>

@@ -64,13 +64,12 @@ class TempFile {
       if (n <= 0) refuse(final_path, std::strerror(errno));
       content.remove_prefix(static_cast<std::size_t>(n));
     }
-    // mkstemp makes it 0600; results are for reading by whoever ran the tool's group.
+    // mkstemp makes it 0600; give results the mode a plain create under umask 022 would.
     ::fchmod(fd_, 0644);
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
-      fd_ = -1;
-      refuse(final_path, std::strerror(errno));
-    }
+    int synced = ::fsync(fd_) == 0 ? 0 : errno;
+    int closed = ::close(fd_) == 0 ? 0 : errno;  // closed even when fsync failed
     fd_ = -1;
+    if (synced || closed) refuse(final_path, std::strerror(synced ? synced : closed));
   }
   void rename_to(const fs::path& final_path) {
     if (::rename(name_.c_str(), final_path.c_str()) != 0) refuse(final_path, std::strerror(errno));

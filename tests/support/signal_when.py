@@ -4,7 +4,8 @@
     signal_when.py SIGNAL MOMENT -- COMMAND...
 
 MOMENT is `child`: as soon as the command has a child process of its own (lampi-fleet's
-local mosquitto, while it is still starting). Prints the command's output and exits with
+local mosquitto, while it is still starting); or `after:S`: S seconds after it started.
+Prints the command's output and exits with
 its exit code (128 + N when a signal killed it, as a shell would). Bounded: gives up and
 kills the command after 30 s."""
 import os
@@ -25,11 +26,14 @@ def children(pid):
 def main():
     sig = getattr(signal, "SIG" + sys.argv[1])
     moment = sys.argv[2]
-    assert sys.argv[3] == "--" and moment == "child", __doc__
+    assert sys.argv[3] == "--" and (moment == "child" or moment.startswith("after:")), __doc__
     proc = subprocess.Popen(sys.argv[4:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and proc.poll() is None and not children(proc.pid):
-        time.sleep(0.0005)
+    if moment == "child":
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None and not children(proc.pid):
+            time.sleep(0.0005)
+    else:
+        time.sleep(float(moment[len("after:"):]))
     if proc.poll() is None:
         os.kill(proc.pid, sig)
     try:

@@ -48,6 +48,15 @@ inline Result run_cli(const std::string& args) {
   return run_shell(std::string(LAMPI_FLEET_BIN) + " " + args);
 }
 
+// The same, sent `signal` ("TERM", "HUP", ...) at `moment`: "child" the instant the tool
+// has a child (its local mosquitto, still starting), "after:S" S seconds in
+// (tests/support/signal_when.py).
+inline Result run_cli_signalled(const std::string& signal, const std::string& moment,
+                                const std::string& args) {
+  return run_shell(std::string("python3 ") + LAMPI_SOURCE_DIR + "/tests/support/signal_when.py " +
+                   signal + " " + moment + " -- " + LAMPI_FLEET_BIN + " " + args);
+}
+
 // The same, with stdout and stderr on a pseudo-terminal, as in a person's shell.
 inline Result run_cli_on_terminal(const std::string& args) {
   std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args;

@@ -18,29 +18,19 @@ namespace {
 
 const std::string kBin = LAMPI_FLEET_BIN;
 
-// Starts a 30 s run in the background, runs `wait` (shell, $pid is the run), sends
-// `signal`, and returns the run's own exit code.
-Result signalled_run(const TempDir& dir, const char* signal, const std::string& wait) {
-  return run_shell(fmt::format(
-      "{} run -n 5 -d 30s --metrics-listen \"\" --summary-json {}/s.json --report {}/r.html & "
-      "pid=$!; {}; kill -{} $pid; wait $pid; exit $?",
-      kBin, dir.path.string(), dir.path.string(), wait, signal));
-}
-
-// Signals the tool the moment its local mosquitto exists, while it is still starting
-// (tests/support/signal_when.py), and returns the tool's own exit code and output.
-Result run_signalled_while_broker_starts(const TempDir& dir, const char* signal) {
-  return run_shell(
-      fmt::format("python3 {}/tests/support/signal_when.py {} child -- {} run -n 5 -d 30s "
-                  "--metrics-listen \"\" --summary-json {}/s.json --report {}/r.html",
-                  LAMPI_SOURCE_DIR, signal, kBin, dir.path.string(), dir.path.string()));
+// A 30 s run writing both outputs into `dir`, signalled at `moment` (see cli_runner.hpp).
+Result signalled_run(const TempDir& dir, const char* signal, const char* moment) {
+  return run_cli_signalled(signal, moment,
+                           fmt::format("run -n 5 -d 30s --metrics-listen \"\" --summary-json "
+                                       "{}/s.json --report {}/r.html",
+                                       dir.path.string(), dir.path.string()));
 }
 
 }  // namespace
 
 TEST_CASE("SIGHUP, as a dropped ssh session sends, ends the run gracefully with its outputs") {
   TempDir dir;
-  auto r = signalled_run(dir, "HUP", "sleep 2");
+  auto r = signalled_run(dir, "HUP", "after:2");
   CAPTURE(r.output);
   CHECK(r.exit_code == 4);
   CHECK(contains(r.output, "Stopping: graceful power-off"));
@@ -52,7 +42,7 @@ TEST_CASE("a stop signal while the local broker is still starting loses nothing 
   for (const char* signal : {"TERM", "INT", "HUP"}) {
     CAPTURE(std::string(signal));
     TempDir dir;
-    auto r = run_signalled_while_broker_starts(dir, signal);
+    auto r = signalled_run(dir, signal, "child");
     CAPTURE(r.output);
     CHECK(r.exit_code == 4);
     CHECK(fs::exists(dir.path / "s.json"));

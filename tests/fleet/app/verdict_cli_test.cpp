@@ -70,8 +70,7 @@ TEST_CASE("a broker that refuses every client: NOT CONNECTED, exit 3") {
 TEST_CASE("a signal before the planned duration: INTERRUPTED, exit 4, every output written") {
   Outputs out;
   // The tool starts its own mosquitto; the shell stops the run 2 s into its 30.
-  auto r = run_cli(fmt::format(
-      "run -n 5 -d 30s {} & pid=$!; sleep 2; kill -TERM $pid; wait $pid; exit $?", out.args()));
+  auto r = run_cli_signalled("TERM", "after:2", "run -n 5 -d 30s " + out.args());
   CAPTURE(r.output);
   CHECK(r.exit_code == 4);
   CHECK(contains(r.output, "Verdict: INTERRUPTED: stopped by a signal after"));
@@ -88,8 +87,7 @@ TEST_CASE("a signal before the planned duration: INTERRUPTED, exit 4, every outp
 
 TEST_CASE("a run without a duration ends by a signal, and that is not an interruption") {
   Outputs out;
-  auto r = run_cli(fmt::format(
-      "run -n 5 -d 0s {} & pid=$!; sleep 2; kill -TERM $pid; wait $pid; exit $?", out.args()));
+  auto r = run_cli_signalled("TERM", "after:2", "run -n 5 -d 0s " + out.args());
   CAPTURE(r.output);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.output, "Verdict: OK"));
