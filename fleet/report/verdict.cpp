@@ -31,6 +31,12 @@ bool too_few_bridged(const VerdictInputs& in) {
   return in.lamps_hatched > 0 && bridged_ratio(in) < in.min_bridged_ratio;
 }
 
+// A run stopped while its lamps were still on their first try, none refused or lost, has
+// not shown that they cannot connect: a signal a few milliseconds in is INTERRUPTED.
+bool still_connecting(const VerdictInputs& in) {
+  return in.interrupted && in.connect_failures.empty() && too_few_bridged(in);
+}
+
 std::string not_connected_detail(const VerdictInputs& in) {
   std::string why = in.connect_failures.empty() ? "" : "; " + in.connect_failures;
   std::string hint =
@@ -48,7 +54,7 @@ std::string not_connected_detail(const VerdictInputs& in) {
 }  // namespace
 
 VerdictCode judge_verdict(const VerdictInputs& in) {
-  if (too_few_bridged(in)) return VerdictCode::not_connected;
+  if (too_few_bridged(in) && !still_connecting(in)) return VerdictCode::not_connected;
   if (in.interrupted) return VerdictCode::interrupted;
   if (over_generator_lag_limit(in.schedule_lag_p99_ms)) return VerdictCode::generator_saturated;
   if (in.p95_response_ms > in.response_timeout_ms || in.failure_ratio > kBrokerFailureRatioLimit)
@@ -62,6 +68,11 @@ Verdict verdict_for(const VerdictInputs& in) {
     case VerdictCode::not_connected:
       return {code, not_connected_detail(in)};
     case VerdictCode::interrupted: {
+      if (still_connecting(in))
+        return {code, fmt::format("stopped by a signal after {:.1f} of {:.0f} s, while lamps were "
+                                  "still connecting ({} of {} bridged, none refused or lost).",
+                                  in.seconds, in.planned_seconds, in.lamps_bridged,
+                                  in.lamps_hatched)};
       VerdictInputs rest = in;
       rest.interrupted = false;
       Verdict so_far = verdict_for(rest);

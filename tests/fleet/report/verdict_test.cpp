@@ -177,6 +177,7 @@ TEST_CASE("precedence: not connected, then interrupted, then the generator, then
   using enum VerdictCode;
   auto in = lamps(5, 0, 0);
   in.interrupted = true;
+  in.connect_failures = "refused x5";
   in.schedule_lag_p99_ms = 500;
   in.failure_ratio = 1;
   CHECK(judge_verdict(in) == not_connected);
@@ -234,4 +235,23 @@ TEST_CASE("each verdict has its documented exit code, and only a broker measurem
     CHECK(exit_code_for(c.code, c.slos_passed) == c.exit);
     CHECK(measured_the_broker(c.code) == c.valid);
   }
+}
+
+TEST_CASE("a signal while lamps are still on their first try is INTERRUPTED, not NOT CONNECTED") {
+  using enum VerdictCode;
+  auto early = lamps(1, 0, 0);  // one lamp powered on, its CONNECT not answered yet
+  early.interrupted = true;
+  early.seconds = 0.002;
+  early.planned_seconds = 30;
+  CHECK(judge_verdict(early) == interrupted);
+  CHECK(verdict_text(verdict_for(early)) ==
+        "INTERRUPTED: stopped by a signal after 0.0 of 30 s, while lamps were still connecting "
+        "(0 of 1 bridged, none refused or lost).");
+  CHECK(exit_code_for(judge_verdict(early), true) == kExitInterrupted);
+
+  early.connect_failures = "refused x3";  // they did try, and the broker said no
+  CHECK(judge_verdict(early) == not_connected);
+  early.connect_failures.clear();
+  early.interrupted = false;  // a run that ended on time had its chance
+  CHECK(judge_verdict(early) == not_connected);
 }
