@@ -16,6 +16,7 @@
 #include "fleet/engine/preflight.hpp"
 #include "fleet/engine/tls_context.hpp"
 #include "fleet/metrics/metrics_exporter.hpp"
+#include "fleet/report/failure_log.hpp"
 #include "fleet/report/html_report.hpp"
 #include "fleet/report/output_file.hpp"
 #include "fleet/report/progress.hpp"
@@ -153,6 +154,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     }
     engine.start();
     ProgressMeter meter(engine.stats_view(), engine.interval_reader());
+    FailureLog failure_log;
     RunTimeline timeline;
     std::size_t saturated_seconds = 0;
     auto started = Clock::now();
@@ -166,6 +168,10 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       bool signalled = wait_for_signal(signals.set(), std::chrono::milliseconds(1000));
       double now_s = elapsed();
       auto sample = meter.sample(now_s);
+      auto failure_lines = failure_log.lines(sample);
+      if (!failure_lines.empty() && options.progress_to_terminal)
+        fmt::print(stderr, "\r\033[K");  // the log line replaces the progress line
+      for (const auto& line : failure_lines) log.warn("{}", line);
       if (!stopping) last_running = sample;
       if (!stopping && (signalled || (planned_s > 0 && now_s >= planned_s))) {
         stopping = true;

@@ -5,6 +5,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+
+#include "fleet/engine/link_end.hpp"
 #include "fleet/engine/socketpair_refusal.hpp"
 
 namespace lampi::fleet {
@@ -20,6 +23,13 @@ constexpr int kMaxReadsPerWake = 64;
 bool peer_gone(int fd) {
   pollfd p{fd, POLLIN | POLLOUT, 0};
   return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+int pending_socket_error(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return 0;
+  return err;
 }
 }  // namespace
 
@@ -67,9 +77,14 @@ bool BridgeLink::connect(const LinkSettings& s, const std::string& client_id,
   TlsConnectScope scope(tls_peer);
   if (state_ != State::idle || socket_.is_open()) return false;
   if (!mosq_ && !create(s, client_id, will_topic)) return false;
+  errno = 0;
   int rc = configured_ ? mosquitto_reconnect_async(mosq_)
                        : mosquitto_connect_bind_async(mosq_, s.host.c_str(), s.port,
                                                       s.keepalive_seconds, bind_address);
+  // On loopback a refused connect fails inside the call (MOSQ_ERR_ERRNO); with TLS the
+  // ClientHello written inside it may meet the refusal, which OpenSSL then hides as
+  // "try again" and the next I/O sees only EPIPE. Either way errno still holds why.
+  last_errno_ = connect_error_reason(errno) ? errno : 0;
   if (rc != MOSQ_ERR_SUCCESS) {
     // A failed first attempt leaves nothing stored to reconnect with.
     return false;
@@ -163,13 +178,20 @@ void BridgeLink::pump_reads() {
   std::uint32_t gen = generation_;
   SSL* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_));
   for (int i = 0; i < kMaxReadsPerWake; ++i) {
+    errno = 0;  // so what it holds after the read is that read's
     int rc = mosquitto_loop_read(mosq_, 1);
+    int read_errno = errno;
     if (gen != generation_) return;  // the connection ended inside that read
     if (rc != MOSQ_ERR_SUCCESS && lost_unannounced(rc)) return;
     int pending = 0;
     if (ioctl(socket_.native_handle(), FIONREAD, &pending) != 0) pending = 0;
     if (pending > 0 || (ssl && SSL_pending(ssl) > 0)) continue;
-    if (ssl && handshaking() && peer_gone(socket_.native_handle())) abandon(MOSQ_ERR_CONN_LOST);
+    if (ssl && handshaking() && peer_gone(socket_.native_handle())) {
+      // The refusal is the socket's pending error, unless the read just took it.
+      int socket_error = pending_socket_error(socket_.native_handle());
+      if (last_errno_ == 0) last_errno_ = socket_error != 0 ? socket_error : read_errno;
+      abandon(MOSQ_ERR_CONN_LOST);
+    }
     return;
   }
 }
@@ -254,7 +276,10 @@ void BridgeLink::on_connect_cb(mosquitto*, void* self, int rc) {
 }
 
 void BridgeLink::on_disconnect_cb(mosquitto*, void* self, int rc) {
+  // Called from inside the read or write that failed, so errno is still that call's.
+  int err = errno;
   auto* link = static_cast<BridgeLink*>(self);
+  if (rc == MOSQ_ERR_ERRNO && link->last_errno_ == 0) link->last_errno_ = err;
   link->release_socket();
   link->state_ = State::idle;
   link->events_.on_link_lost(*link, rc);

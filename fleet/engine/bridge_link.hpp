@@ -70,6 +70,8 @@ class BridgeLink {
   std::uint32_t lamp_slot() const { return lamp_slot_; }
   // True while a socket is open (a dropped link stays open until the close is seen).
   bool has_socket() const { return socket_.is_open(); }
+  // The kernel's error for the current attempt's socket (e.g. ECONNREFUSED), or 0.
+  int last_errno() const { return last_errno_; }
 
  private:
   static void on_connect_cb(mosquitto*, void* self, int rc);
@@ -98,6 +100,7 @@ class BridgeLink {
   std::uint32_t lamp_slot_;
   std::uint32_t generation_ = 0;  // bumped on every release, so stale handlers do nothing
   State state_ = State::idle;
+  int last_errno_ = 0;
   bool reading_ = false;
   bool writing_ = false;
   bool configured_ = false;  // host and port stored in libmosquitto: reconnect may be used

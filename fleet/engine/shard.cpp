@@ -14,21 +14,8 @@ namespace {
 constexpr auto kSecond = std::chrono::seconds(1);
 constexpr auto kStopPoll = std::chrono::milliseconds(20);
 
-DisconnectReason reason_for(TlsFailure f) {
-  switch (f) {
-    case TlsFailure::verify_failed:
-      return DisconnectReason::tls_verify_failed;
-    case TlsFailure::host_mismatch:
-      return DisconnectReason::tls_host_mismatch;
-    case TlsFailure::alert:
-      return DisconnectReason::tls_alert;
-    case TlsFailure::bad_client_cert:
-      return DisconnectReason::tls_bad_client_cert;
-    case TlsFailure::none:
-      break;
-  }
-  return DisconnectReason::lost;
-}
+// Enough to see each reason's lamps and words in the log; the counters carry the rest.
+constexpr std::uint64_t kNotesPerReason = 3;
 }  // namespace
 
 Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {}
@@ -241,8 +228,7 @@ void Shard::start_connect(LampSlot& slot) {
   // Failed at once (e.g. no route, or a handshake that failed inside the call): treat it
   // as a connection lost before CONNACK.
   release_connect_slot(slot);
-  auto why = tls_reason(slot).value_or(DisconnectReason::lost);
-  bump(stats_.disconnects[static_cast<std::size_t>(why)]);
+  count_link_end(slot, MOSQ_ERR_ERRNO);
   set_phase(slot, LampPhase::backing_off);
   fx_.clear();
   model::on_remote_disconnected(slot.lamp, ctx_.config->model, now(), fx_);
@@ -265,11 +251,20 @@ void Shard::pump_connect_queue() {
   }
 }
 
-std::optional<DisconnectReason> Shard::tls_reason(const LampSlot& slot) const {
-  if (tls_peers_.empty()) return std::nullopt;
-  TlsFailure f = tls_peers_[slot.link.lamp_slot()].failure;
-  if (f == TlsFailure::none) return std::nullopt;
-  return reason_for(f);
+void Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
+  LinkEnd end{.powered = slot.lamp.powered,
+              .had_bridged = slot.phase == LampPhase::bridged,
+              .connack_code = slot.connack_code,
+              .tls = tls_peers_.empty() ? TlsFailure::none
+                                        : tls_peers_[slot.link.lamp_slot()].failure,
+              .sys_errno = slot.link.last_errno(),
+              .mosquitto_rc = mosquitto_rc};
+  slot.connack_code = 0;
+  DisconnectReason why = classify(end);
+  auto i = static_cast<std::size_t>(why);
+  bump(stats_.disconnects[i]);
+  if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kNotesPerReason)
+    interval_.failure_notes.push_back({why, slot.lamp.id.str(), describe(end)});
 }
 
 void Shard::set_phase(LampSlot& slot, LampPhase phase) {
@@ -293,21 +288,14 @@ void Shard::on_link_connected(BridgeLink& link) {
   schedule(slot);
 }
 
-void Shard::on_link_refused(BridgeLink& link, int) {
-  lamps_[link.lamp_slot()].refused = true;
+void Shard::on_link_refused(BridgeLink& link, int connack_code) {
+  lamps_[link.lamp_slot()].connack_code = connack_code;
 }
 
 void Shard::on_link_lost(BridgeLink& link, int reason) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   release_connect_slot(slot);
-  auto tls = tls_reason(slot);
-  DisconnectReason why = slot.refused                   ? DisconnectReason::refused
-                         : !slot.lamp.powered           ? DisconnectReason::power_off
-                         : tls                          ? *tls
-                         : reason == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
-                                                        : DisconnectReason::lost;
-  slot.refused = false;
-  bump(stats_.disconnects[static_cast<std::size_t>(why)]);
+  count_link_end(slot, reason);
   if (!slot.lamp.powered || stopping_) {
     set_phase(slot, LampPhase::stopped);
     return;

@@ -17,6 +17,7 @@
 #include "fleet/config/fleet_config.hpp"
 #include "fleet/stats/fleet_stats.hpp"
 #include "fleet/engine/inflight_queue.hpp"
+#include "fleet/engine/link_end.hpp"
 #include "fleet/engine/tls_context.hpp"
 
 namespace lampi::fleet {
@@ -66,7 +67,7 @@ class Shard final : public LinkEvents {
     std::uint64_t fleet_index = 0;
     LampPhase phase = LampPhase::off;
     bool holds_connect_slot = false;
-    bool refused = false;  // CONNACK said no; the disconnect that follows is "refused"
+    int connack_code = 0;  // CONNACK said no; the disconnect that follows says why
     bool ever_connected = false;
   };
   struct Deadline {
@@ -91,7 +92,9 @@ class Shard final : public LinkEvents {
   void release_connect_slot(LampSlot& slot);
   void pump_connect_queue();
   void set_phase(LampSlot& slot, LampPhase phase);
-  std::optional<DisconnectReason> tls_reason(const LampSlot& slot) const;
+  // Counts how the slot's connection ended (or failed to begin); the first few of each
+  // reason also go to the log, in words.
+  void count_link_end(LampSlot& slot, int mosquitto_rc);
   void begin_stop(StopMode mode);
   void check_stopped();
 

@@ -20,6 +20,8 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
       s.failures += read(t.failures);
     }
     s.connects += read(st.connects);
+    for (std::size_t r = 0; r < kDisconnectReasonCount; ++r)
+      s.disconnects[r] += read(st.disconnects[r]);
     s.reconnects += read(st.reconnects);
     s.loop_lag_max_ms =
         std::max(s.loop_lag_max_ms,
@@ -36,7 +38,8 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
   s.connects_per_s = per_s(s.connects, last_connects_);
   s.reconnects_per_s = per_s(s.reconnects, last_reconnects_);
   last_elapsed_ = elapsed_s;
-  auto [response, lag] = intervals_.take();
+  auto [response, lag, notes] = intervals_.take();
+  s.failure_notes = std::move(notes);
   s.schedule_lag_max_ms = static_cast<double>(lag.max()) / 1000.0;
   s.schedule_lag_p99_ms = static_cast<double>(lag.percentile(0.99)) / 1000.0;
   s.acked = response.count() > 0;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "fleet/stats/fleet_stats_view.hpp"
 #include "fleet/stats/run_timeline.hpp"
@@ -24,6 +25,8 @@ struct ProgressSample {
   double schedule_lag_p99_ms = 0;
   std::uint64_t connects = 0, reconnects = 0;  // totals so far
   double loop_lag_max_ms = 0;
+  std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};  // totals so far
+  std::vector<FailureNote> failure_notes;  // taken with this second's histograms
 };
 
 // The run's one sampler: it owns the IntervalReader, so each second's histograms are

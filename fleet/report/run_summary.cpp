@@ -169,8 +169,16 @@ std::string render_table(const RunSummary& s) {
       "connects {} of {} attempts, {} reconnects\n",
       s.lamps, s.lamps_bridged_peak, s.lamps_bridged_at_end, s.lamps_hatched_at_end, s.connects,
       s.connect_attempts, s.reconnects);
+  // Sixteen reasons, most of them zero in any one run: the table names only what happened
+  // (the JSON and the report keep every reason).
   out += "Disconnects:";
-  for (const auto& [k, v] : s.disconnects) out += fmt::format(" {} {}", k, v);
+  bool any_disconnect = false;
+  for (const auto& [k, v] : s.disconnects) {
+    if (v == 0) continue;
+    out += fmt::format(" {} {}", k, v);
+    any_disconnect = true;
+  }
+  if (!any_disconnect) out += " none";
   out += "\nInvalid set_config:";
   for (const auto& [k, v] : s.set_config_invalid) out += fmt::format(" {} {}", k, v);
   out += fmt::format(

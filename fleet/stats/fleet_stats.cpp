@@ -24,14 +24,24 @@ const char* phase_name(LampPhase p) {
 
 const char* disconnect_reason_name(DisconnectReason r) {
   switch (r) {
-    case DisconnectReason::refused:
-      return "refused";
-    case DisconnectReason::lost:
-      return "lost";
-    case DisconnectReason::keepalive:
-      return "keepalive";
-    case DisconnectReason::power_off:
-      return "power_off";
+    case DisconnectReason::connection_refused:
+      return "connection_refused";
+    case DisconnectReason::unreachable:
+      return "unreachable";
+    case DisconnectReason::connect_timeout:
+      return "connect_timeout";
+    case DisconnectReason::not_authorized:
+      return "not_authorized";
+    case DisconnectReason::bad_credentials:
+      return "bad_credentials";
+    case DisconnectReason::identifier_rejected:
+      return "identifier_rejected";
+    case DisconnectReason::server_unavailable:
+      return "server_unavailable";
+    case DisconnectReason::protocol_rejected:
+      return "protocol_rejected";
+    case DisconnectReason::connack_refused:
+      return "connack_refused";
     case DisconnectReason::tls_verify_failed:
       return "tls_verify_failed";
     case DisconnectReason::tls_host_mismatch:
@@ -40,6 +50,12 @@ const char* disconnect_reason_name(DisconnectReason r) {
       return "tls_alert";
     case DisconnectReason::tls_bad_client_cert:
       return "tls_bad_client_cert";
+    case DisconnectReason::lost:
+      return "lost";
+    case DisconnectReason::keepalive:
+      return "keepalive";
+    case DisconnectReason::power_off:
+      return "power_off";
   }
   return "lost";
 }
@@ -85,15 +101,16 @@ void FleetStats::publish_interval(Interval& fresh) {
   std::lock_guard lock(mailbox_mutex_);
   mailbox_.response.merge(fresh.response);
   mailbox_.schedule_lag.merge(fresh.schedule_lag);
+  for (auto& note : fresh.failure_notes) mailbox_.failure_notes.push_back(std::move(note));
   fresh.response.reset();
   fresh.schedule_lag.reset();
+  fresh.failure_notes.clear();
 }
 
 FleetStats::Interval FleetStats::take_interval() {
   std::lock_guard lock(mailbox_mutex_);
-  Interval out = mailbox_;
-  mailbox_.response.reset();
-  mailbox_.schedule_lag.reset();
+  Interval out = std::move(mailbox_);
+  mailbox_ = Interval{};
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "firmware_model/effects.hpp"
 #include "firmware_model/topic.hpp"
@@ -19,26 +20,42 @@ enum class LampPhase : std::uint8_t { off, booting, connecting, bridged, backing
 inline constexpr std::size_t kPhaseCount = 6;
 const char* phase_name(LampPhase p);
 
-// The tls_* reasons: a TLS connection that failed, by what OpenSSL saw (see
-// fleet/engine/tls_context.hpp). Other TLS ends count as lost, or keepalive for a
-// handshake that stalled.
+// Why a bridge connection ended, or never began: a bounded set (the `reason` label).
+// Connect failures first, by what the socket, the CONNACK or OpenSSL said (see
+// fleet/engine/link_end.hpp); then the ends of connections that had bridged.
 enum class DisconnectReason : std::uint8_t {
-  refused,
-  lost,
-  keepalive,
-  power_off,
-  tls_verify_failed,
+  connection_refused,   // TCP: nothing listening (RST to the SYN)
+  unreachable,          // TCP: no route, host or network unreachable
+  connect_timeout,      // no CONNACK (or TCP/TLS never finished) within a keepalive
+  not_authorized,       // CONNACK 5 / 0x87, 0x8A banned
+  bad_credentials,      // CONNACK 4 / 0x86
+  identifier_rejected,  // CONNACK 2 / 0x85
+  server_unavailable,   // CONNACK 3 / 0x88, 0x89 busy, 0x97 quota, 0x9F rate
+  protocol_rejected,    // CONNACK 1 / 0x81, 0x82, 0x84
+  connack_refused,      // any other CONNACK refusal
+  tls_verify_failed,    // the tls_* reasons: docs/fidelity.md
   tls_host_mismatch,
   tls_alert,
   tls_bad_client_cert,
+  lost,       // a connection that ended without a reason above
+  keepalive,  // a bridged connection that went silent for 1.5 keepalives
+  power_off,  // the lamp powered off: not a failure
 };
-inline constexpr std::size_t kDisconnectReasonCount = 8;
+inline constexpr std::size_t kDisconnectReasonCount = 16;
 const char* disconnect_reason_name(DisconnectReason r);
 
 const char* invalid_class_name(model::InvalidClass c);
 // A remote topic with the device id as "+": "devices/+/lamp/changed". The label and
 // table name of a topic's traffic; never a per-lamp value.
 std::string topic_pattern(model::Topic t);
+
+// One failed or lost connection told in words: which lamp, why, and what the library
+// or the kernel said. Shards keep only the first few of each reason.
+struct FailureNote {
+  DisconnectReason reason;
+  std::string lamp;    // the device id
+  std::string detail;  // e.g. "Connection refused", "Connection Refused: not authorised."
+};
 
 using Counter = std::atomic<std::uint64_t>;
 
@@ -105,6 +122,7 @@ struct FleetStats {
   struct Interval {
     LatencyHistogram response;
     LatencyHistogram schedule_lag;
+    std::vector<FailureNote> failure_notes;  // a few per reason per shard, for the log
   };
   void publish_interval(Interval& fresh);
 

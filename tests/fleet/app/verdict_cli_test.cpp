@@ -27,16 +27,23 @@ struct Outputs {
 
 }  // namespace
 
-TEST_CASE("nothing listening: NOT CONNECTED in every output, exit 3") {
+TEST_CASE("nothing listening: NOT CONNECTED in every output, exit 3, 'connection refused'") {
   Outputs out;
   auto r =
       run_cli(fmt::format("run -n 5 -d 3s -b mqtt://127.0.0.1:{} {}", closed_port(), out.args()));
   CAPTURE(r.output);
   CHECK(r.exit_code == 3);
-  CHECK(contains(r.output, "Verdict: NOT CONNECTED: 0 of 5 lamps ever bridged"));
+  CHECK(contains(r.output, "Verdict: NOT CONNECTED: 0 of 5 lamps ever bridged; "
+                           "connection_refused x"));
   CHECK_FALSE(contains(r.output, "Verdict: OK"));
+  // The log names a lamp and the kernel's words; the table only what happened.
+  CHECK(contains(r.output, "lampi-fleet warning: lamp 1e0000000000: connection_refused: "
+                           "Connection refused"));
+  CHECK(contains(r.output, "\nDisconnects: connection_refused "));
   auto j = out.summary();
   CHECK(j["verdict_code"] == "not_connected");
+  CHECK(j["disconnects"]["connection_refused"].get<int>() >= 5);
+  CHECK(j["disconnects"]["lost"] == 0);
   CHECK(j["valid"] == false);
   CHECK(j["aborted"] == false);
   CHECK(j["lamps_hatched_at_end"] == 5);
@@ -61,10 +68,30 @@ TEST_CASE("a broker that refuses every client: NOT CONNECTED, exit 3") {
   CAPTURE(r.output);
   CHECK(r.exit_code == 3);
   CHECK(contains(r.output, "Verdict: NOT CONNECTED: 0 of 4 lamps ever bridged"));
-  CHECK(contains(r.output, "refused x4"));
+  CHECK(contains(r.output, "not_authorized x4"));
+  // The log names the lamps and quotes the broker's answer, once per lamp here (4 < 3+1
+  // lines: the rest as a count).
+  CHECK(contains(r.output, "not_authorized: Connection Refused: not authorised."));
   auto j = out.summary();
   CHECK(j["verdict_code"] == "not_connected");
-  CHECK(j["disconnects"]["refused"] == 4);  // each got to the broker and was turned away
+  CHECK(j["disconnects"]["not_authorized"] == 4);  // each got to the broker and was turned away
+  CHECK(j["disconnects"]["connection_refused"] == 0);
+}
+
+TEST_CASE("a server that accepts TCP and never answers: connect_timeout after the keepalive") {
+  LoopbackSocket silent(true);  // the kernel completes the handshake; nobody reads
+  TempDir dir;
+  auto config = dir.write("k.yaml", fmt::format("broker:\n  url: mqtt://127.0.0.1:{}\n  keepalive: 5s\n"
+                                                "lamps: 1\nrun:\n  duration: 9s\n",
+                                                silent.port()));
+  Outputs out;
+  auto r = run_cli(fmt::format("run -c {} {}", config, out.args()));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 3);
+  CHECK(contains(r.output, "connect_timeout"));
+  auto j = out.summary();
+  CHECK(j["disconnects"]["connect_timeout"].get<int>() >= 1);
+  CHECK(j["disconnects"]["keepalive"] == 0);  // nothing had bridged to keep alive
 }
 
 TEST_CASE("a signal before the planned duration: INTERRUPTED, exit 4, every output written") {

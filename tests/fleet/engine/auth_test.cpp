@@ -65,7 +65,7 @@ Outcome connects_with(const fleet::MosquittoProcess& broker, const std::string& 
   engine.join();
   const auto& st = engine.shards()[0]->stats();
   return {fleet::read(st.connects),
-          fleet::read(st.disconnects[static_cast<std::size_t>(fleet::DisconnectReason::refused)])};
+          fleet::read(st.disconnects[static_cast<std::size_t>(fleet::DisconnectReason::not_authorized)])};
 }
 
 }  // namespace

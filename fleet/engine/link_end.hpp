@@ -1,0 +1,32 @@
+// Why a lamp's bridge connection ended, from what each layer said at the time: the
+// CONNACK, OpenSSL (through TlsPeer), the kernel's errno and libmosquitto's code. Pure, so
+// every mapping is tested without a network; the shard gathers the facts.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "fleet/engine/tls_context.hpp"
+#include "fleet/stats/fleet_stats.hpp"
+
+namespace lampi::fleet {
+
+struct LinkEnd {
+  bool powered = true;         // false: the lamp itself powered off
+  bool had_bridged = false;    // this attempt got its CONNACK
+  int connack_code = 0;        // non-zero: the broker refused (3.1.1 codes 1-5, v5 >= 0x80)
+  TlsFailure tls = TlsFailure::none;
+  int sys_errno = 0;           // what the socket reported, when libmosquitto said ERRNO
+  int mosquitto_rc = 0;        // libmosquitto's reason (MOSQ_ERR_*), 0 for a clean close
+};
+
+DisconnectReason classify(const LinkEnd& end);
+
+// The words behind a reason, for the log: the library's or the kernel's own text.
+std::string describe(const LinkEnd& end);
+
+DisconnectReason connack_reason(int connack_code);
+// The reason a failed TCP connect's errno names (ECONNREFUSED...), or none for any other.
+std::optional<DisconnectReason> connect_error_reason(int err);
+
+}  // namespace lampi::fleet
