@@ -1,6 +1,10 @@
 // One lamp's QoS 1 publishes awaiting PUBACK, in send order. The broker acknowledges in
-// order, so the common ack and the timeout sweep both touch only the front: O(1) even
-// with a thousand in flight behind a saturated broker.
+// order, so the common ack touches only the front, and the timeout sweep only entries it
+// has not yet seen: O(1) even with a thousand in flight behind a saturated broker.
+//
+// A publish past the response timeout is a failure, but it stays until its PUBACK comes
+// (libmosquitto keeps it and resends it after a reconnect too), marked late, so that its
+// real response time still goes into the percentiles (wrk2: no result left out).
 #pragma once
 
 #include <algorithm>
@@ -17,6 +21,7 @@ struct InFlight {
   model::Topic topic;
   model::VirtualTime scheduled;
   bool from_command = false;  // a lamp/changed answering a cloud set_config
+  bool late = false;          // past the response timeout: already counted as a failure
 };
 
 class InFlightQueue {
@@ -29,11 +34,12 @@ class InFlightQueue {
 
   void pop_front() {
     ++head_;
+    late_end_ = std::max(late_end_, head_);
     compact();
   }
 
-  // Removes the entry with this message id; false if there is none (QoS 0, or already
-  // timed out).
+  // Removes the entry with this message id; false if there is none (QoS 0, or an id
+  // libmosquitto reused after the entry was taken).
   bool take(int mid, InFlight& out) {
     if (empty()) return false;
     if (items_[head_].mid == mid) {
@@ -45,35 +51,48 @@ class InFlightQueue {
                            [mid](const InFlight& f) { return f.mid == mid; });
     if (it == items_.end()) return false;
     out = *it;
+    if (static_cast<std::size_t>(it - items_.begin()) < late_end_) --late_end_;
     items_.erase(it);
     return true;
   }
 
-  // Removes, oldest first, every entry whose scheduled time is more than `timeout` before
-  // `now`, handing each to on_expired. Entries are in send order, which is schedule order,
-  // so the sweep stops at the first entry still in time.
-  template <typename OnExpired>
-  void expire(model::VirtualTime now, model::Duration timeout, OnExpired&& on_expired) {
-    while (!empty() && now - front().scheduled > timeout) {
-      on_expired(front());
-      pop_front();
+  // Marks late, oldest first, every entry not yet late whose scheduled time is more than
+  // `timeout` before `now`, handing each to on_late. Entries are in send order, which is
+  // schedule order, so late ones are a prefix and the sweep stops at the first in time.
+  template <typename OnLate>
+  void expire(model::VirtualTime now, model::Duration timeout, OnLate&& on_late) {
+    while (late_end_ < items_.size() && now - items_[late_end_].scheduled > timeout) {
+      items_[late_end_].late = true;
+      on_late(items_[late_end_]);
+      ++late_end_;
     }
+  }
+
+  // Hands every entry still waiting to on_each, oldest first, and empties the queue: the
+  // publishes that never got their PUBACK.
+  template <typename OnEach>
+  void drain(OnEach&& on_each) {
+    for (std::size_t i = head_; i < items_.size(); ++i) on_each(items_[i]);
+    items_.clear();
+    head_ = late_end_ = 0;
   }
 
  private:
   void compact() {
     if (head_ == items_.size()) {
       items_.clear();
-      head_ = 0;
+      head_ = late_end_ = 0;
       if (items_.capacity() > 64) items_.shrink_to_fit();  // idle lamps give memory back
     } else if (head_ > 64 && head_ * 2 > items_.size()) {
       items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      late_end_ -= head_;
       head_ = 0;
     }
   }
 
   std::vector<InFlight> items_;
   std::size_t head_ = 0;
+  std::size_t late_end_ = 0;  // items_[head_, late_end_) are late
 };
 
 }  // namespace lampi::fleet

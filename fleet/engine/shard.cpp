@@ -64,6 +64,7 @@ void Shard::run() {
   });
   arm_wake();
   io_.run();
+  count_unacknowledged();
   // Destroy the libmosquitto clients on their own thread.
   lamps_.clear();
   done_.store(true, std::memory_order_release);
@@ -251,7 +252,7 @@ void Shard::pump_connect_queue() {
   }
 }
 
-void Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
+DisconnectReason Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
   LinkEnd end{.powered = slot.lamp.powered,
               .had_bridged = slot.phase == LampPhase::bridged,
               .connack_code = slot.connack_code,
@@ -265,6 +266,7 @@ void Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
   bump(stats_.disconnects[i]);
   if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kNotesPerReason)
     interval_.failure_notes.push_back({why, slot.lamp.id.str(), describe(end)});
+  return why;
 }
 
 void Shard::set_phase(LampSlot& slot, LampPhase phase) {
@@ -295,7 +297,14 @@ void Shard::on_link_refused(BridgeLink& link, int connack_code) {
 void Shard::on_link_lost(BridgeLink& link, int reason) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   release_connect_slot(slot);
-  count_link_end(slot, reason);
+  if (count_link_end(slot, reason) == DisconnectReason::power_off) {
+    // The lamp closed its own connection with these still unanswered (a real bridge's
+    // power-off does the same): never known to have failed, never timed, counted apart.
+    slot.inflight.drain([this](const InFlight&) {
+      bump(stats_.unacked_at_power_off);
+      stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
   if (!slot.lamp.powered || stopping_) {
     set_phase(slot, LampPhase::stopped);
     return;
@@ -325,13 +334,16 @@ void Shard::on_link_message(BridgeLink& link, const mosquitto_message& msg) {
 void Shard::on_link_acked(BridgeLink& link, int mid) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   InFlight f{};
-  if (!slot.inflight.take(mid, f)) return;  // QoS 0, or already counted as a timeout
+  if (!slot.inflight.take(mid, f)) return;  // QoS 0
   auto latency = (now() - f.scheduled).count();
   auto& topic = stats_.topics[model::index_of(f.topic)];
-  stats_.latency[model::index_of(f.topic)].response.record(latency);
-  stats_.latency[model::index_of(f.topic)].exported.record(latency);
-  if (f.from_command) stats_.command_round_trip.record(latency);
+  record_response(f, latency);
   interval_.response.record(latency);
+  stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+  if (f.late) {  // its failure was counted when the timeout passed
+    bump(stats_.late_acks);
+    return;
+  }
   auto timeout = std::chrono::duration_cast<model::Duration>(ctx_.config->response_timeout).count();
   if (latency > timeout) {
     bump(topic.failures);
@@ -339,7 +351,13 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
   } else {
     bump(topic.acked);
   }
-  stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Shard::record_response(const InFlight& f, std::int64_t latency_us) {
+  auto& latency = stats_.latency[model::index_of(f.topic)];
+  latency.response.record(latency_us);
+  latency.exported.record(latency_us);
+  if (f.from_command) stats_.command_round_trip.record(latency_us);
 }
 
 void Shard::on_second() {
@@ -358,11 +376,10 @@ void Shard::on_second() {
     slot.link.tick();
     queued += static_cast<std::int64_t>(slot.lamp.bridge.queue.size());
     // Publishes still unacknowledged past the timeout are failures, as in the seed's
-    // Locust test; a PUBACK that comes later is ignored.
+    // Locust test; a PUBACK that comes later still gives its time to the percentiles.
     slot.inflight.expire(t, timeout, [this](const InFlight& f) {
       bump(stats_.topics[model::index_of(f.topic)].failures);
       bump(stats_.timeouts);
-      stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
     });
   }
   stats_.bridge_queue_depth.store(queued, std::memory_order_relaxed);
@@ -381,6 +398,9 @@ void Shard::begin_stop(StopMode mode) {
   VirtualTime t = now();
   stop_deadline_ = t + std::chrono::duration_cast<model::Duration>(ctx_.config->stop_timeout);
   auto how = mode == StopMode::graceful ? model::PowerOff::graceful : model::PowerOff::power_loss;
+  std::uint64_t unsent = 0;
+  for (const auto& slot : lamps_) unsent += slot.lamp.bridge.queue.size();
+  bump(stats_.unsent_at_stop, unsent);  // what powering off is about to discard
   for (auto& slot : lamps_) {
     if (slot.lamp.powered) {
       fx_.clear();
@@ -390,6 +410,20 @@ void Shard::begin_stop(StopMode mode) {
     if (!slot.link.has_socket()) set_phase(slot, LampPhase::stopped);
   }
   check_stopped();
+}
+
+void Shard::count_unacknowledged() {
+  // A publish never acknowledged is a failure (unless its timeout already made it one), and
+  // it waited at least until now: that wait goes into the percentiles as a lower bound.
+  VirtualTime t = now();
+  for (auto& slot : lamps_) {
+    slot.inflight.drain([&](const InFlight& f) {
+      bump(stats_.unacked_at_end);
+      record_response(f, (t - f.scheduled).count());
+      if (!f.late) bump(stats_.topics[model::index_of(f.topic)].failures);
+      stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
 }
 
 void Shard::check_stopped() {

@@ -94,7 +94,9 @@ class Shard final : public LinkEvents {
   void set_phase(LampSlot& slot, LampPhase phase);
   // Counts how the slot's connection ended (or failed to begin); the first few of each
   // reason also go to the log, in words.
-  void count_link_end(LampSlot& slot, int mosquitto_rc);
+  DisconnectReason count_link_end(LampSlot& slot, int mosquitto_rc);
+  void record_response(const InFlight& f, std::int64_t latency_us);
+  void count_unacknowledged();
   void begin_stop(StopMode mode);
   void check_stopped();
 

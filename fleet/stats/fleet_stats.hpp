@@ -98,7 +98,11 @@ struct FleetStats {
   Counter reconnects{0};
   std::array<Counter, kDisconnectReasonCount> disconnects{};
   std::array<TopicCounters, model::kTopicCount> topics{};
-  Counter timeouts{0};
+  Counter timeouts{0};        // publishes past the response timeout (failures)
+  Counter late_acks{0};       // PUBACKs for those, their times in the percentiles all the same
+  Counter unacked_at_end{0};  // publishes still without PUBACK when the shard stopped
+  Counter unacked_at_power_off{0};  // in flight when their own lamp closed the connection
+  Counter unsent_at_stop{0};  // messages in the lamps' bridge queues when the stop began
   Counter inflight_dropped{0};  // over the per-lamp in-flight bound
   std::array<Counter, model::kInvalidClassCount> set_config_invalid{};
   Counter service_crashes{0};

@@ -1,5 +1,6 @@
 // InFlightQueue against a plain std::deque: random sequences of sends, in-order and
-// out-of-order PUBACKs, PUBACKs that come too late, and timeout sweeps, from fixed seeds.
+// out-of-order PUBACKs, PUBACKs for entries already taken, and timeout sweeps that mark
+// entries late (they stay until their PUBACK), from fixed seeds.
 #include "fleet/engine/inflight_queue.hpp"
 
 #include <doctest/doctest.h>
@@ -23,7 +24,7 @@ model::VirtualTime at_us(std::int64_t us) {
 
 bool same(const InFlight& a, const InFlight& b) {
   return a.mid == b.mid && a.topic == b.topic && a.scheduled == b.scheduled &&
-         a.from_command == b.from_command;
+         a.from_command == b.from_command && a.late == b.late;
 }
 
 // Tens of thousands of steps: a failure stops the case; a pass costs no assertion count.
@@ -39,8 +40,8 @@ struct Harness {
   std::size_t cap;
   int next_mid = 1;
   std::int64_t now_us = 0;
-  std::size_t refused = 0, acked = 0, late = 0, expired = 0, peak = 0;
-  std::vector<int> gone;  // mids acked or expired, whose PUBACK may still come
+  std::size_t refused = 0, acked = 0, acked_late = 0, stray = 0, expired = 0, peak = 0;
+  std::vector<int> gone;  // mids acked, whose PUBACK may come again
 
   explicit Harness(std::size_t cap_) : cap(cap_) {}
 
@@ -64,10 +65,11 @@ struct Harness {
         std::find_if(ref.begin(), ref.end(), [mid](const InFlight& f) { return f.mid == mid; });
     expect(taken == (it != ref.end()), "take() found what the reference has, and only that");
     if (!taken) {
-      ++late;
+      ++stray;
       return;
     }
-    expect(same(got, *it), "take() hands out the entry sent with that mid");
+    expect(same(got, *it), "take() hands out the entry sent with that mid, late or not");
+    acked_late += it->late ? 1 : 0;
     ref.erase(it);
     gone.push_back(mid);
     ++acked;
@@ -78,14 +80,15 @@ struct Harness {
     queue.expire(at_us(now_us), model::Duration{timeout_us},
                  [&](const InFlight& f) { got.push_back(f); });
     std::vector<InFlight> want;
-    while (!ref.empty() && at_us(now_us) - ref.front().scheduled > model::Duration{timeout_us}) {
-      want.push_back(ref.front());
-      gone.push_back(ref.front().mid);
-      ref.pop_front();
+    for (auto& f : ref) {
+      if (f.late) continue;
+      if (at_us(now_us) - f.scheduled <= model::Duration{timeout_us}) break;
+      f.late = true;
+      want.push_back(f);
     }
-    expect(got.size() == want.size(), "expire() removes exactly the entries past the timeout");
+    expect(got.size() == want.size(), "expire() marks exactly the entries past the timeout");
     for (std::size_t i = 0; i < got.size(); ++i)
-      expect(same(got[i], want[i]), "expire() hands them out oldest first");
+      expect(same(got[i], want[i]), "expire() hands them out oldest first, marked late");
     expired += got.size();
   }
 
@@ -111,13 +114,14 @@ TEST_CASE("random sends, acks and timeouts: the queue behaves as a deque") {
   };
   // Weights out of their sum per step; time moves 0-2 ms a step.
   const Case cases[] = {
-      {"a healthy broker: acks in order, a sweep now and then", 1, 1000, 50, 45, 0, 1, 4, 500'000,
+      {"a healthy broker: acks in order, a sweep now and then", 1, 1000, 47, 48, 0, 1, 4, 100'000,
        5, false},
       {"a saturated broker: sends outrun acks into the cap", 2, 300, 70, 20, 2, 2, 6, 1'000'000,
        300, true},
       {"out-of-order acks and late ones", 3, 200, 40, 20, 25, 10, 5, 100'000, 5, false},
       {"cap of one", 4, 1, 50, 30, 5, 10, 5, 5'000, 1, true},
-      {"timeouts empty the queue often", 5, 5000, 50, 10, 5, 5, 30, 3'000, 3, false},
+      {"a stalled broker: most entries go late and fill the cap", 5, 5000, 50, 10, 5, 5, 30, 3'000,
+       3, true},
       {"thousands in flight, compacting as it goes", 6, 20000, 55, 35, 3, 1, 1, 5'000'000, 1000,
        false},
   };
@@ -137,7 +141,8 @@ TEST_CASE("random sends, acks and timeouts: the queue behaves as a deque") {
       } else if ((pick -= c.out_of_order_weight) < 0) {
         if (!h.ref.empty()) h.ack(h.ref[rng() % h.ref.size()].mid);
       } else if ((pick -= c.late_weight) < 0) {
-        // A PUBACK for one of the last 100 gone (fewer than 65,535 sends: no mid reused).
+        // Another PUBACK for one of the last 100 taken (fewer than 65,535 sends: no mid
+        // reused): it finds nothing.
         if (!h.gone.empty())
           h.ack(h.gone[h.gone.size() - 1 - rng() % std::min<std::size_t>(h.gone.size(), 100)]);
       } else {
@@ -145,11 +150,13 @@ TEST_CASE("random sends, acks and timeouts: the queue behaves as a deque") {
       }
       h.check_same();
     }
-    INFO(c.what << ": acked " << h.acked << ", expired " << h.expired << ", late " << h.late
-                << ", refused at the cap " << h.refused << ", peak " << h.peak);
+    INFO(c.what << ": acked " << h.acked << " (late " << h.acked_late << "), expired "
+                << h.expired << ", stray " << h.stray << ", refused at the cap " << h.refused
+                << ", peak " << h.peak);
     // Every kind of step happened, so the sequence tested what its name says.
     CHECK(h.acked > 0);
-    CHECK(h.late > 0);
+    CHECK(h.acked_late > 0);
+    CHECK(h.stray > 0);
     CHECK(h.expired > 0);
     CHECK(h.peak >= c.peak_at_least);
     CHECK((h.refused > 0) == c.refuses);
@@ -182,7 +189,7 @@ TEST_CASE("bounds: empty, one, and many in flight") {
   CHECK(q.front().topic == model::Topic::set_config);
 }
 
-TEST_CASE("timeouts: strictly older than the timeout, oldest first, and a late ack misses") {
+TEST_CASE("timeouts: strictly older than the timeout, oldest first, and a late ack still lands") {
   InFlightQueue q;
   for (int i = 0; i < 5; ++i) q.push({i + 1, model::Topic::changed, at_us(i * 100), false});
   std::vector<int> expired;
@@ -191,10 +198,22 @@ TEST_CASE("timeouts: strictly older than the timeout, oldest first, and a late a
   CHECK(expired == std::vector<int>{1, 2});
   q.expire(at_us(300), model::Duration{100}, record);  // nothing more at the same time
   CHECK(expired == std::vector<int>{1, 2});
+  CHECK(q.size() == 5);  // late, not gone
   InFlight out{};
-  CHECK_FALSE(q.take(2, out));  // its PUBACK after the sweep counts for nothing
-  CHECK(q.take(4, out));        // out of order: the middle one
+  REQUIRE(q.take(2, out));  // its PUBACK after the sweep: late, with its real time
+  CHECK(out.late);
+  CHECK(out.scheduled == at_us(100));
+  REQUIRE(q.take(4, out));  // out of order: the middle one, in time
+  CHECK_FALSE(out.late);
   q.expire(at_us(10'000), model::Duration{100}, record);
-  CHECK(expired == std::vector<int>{1, 2, 3, 5});
+  CHECK(expired == std::vector<int>{1, 2, 3, 5});  // each marked once
+  std::vector<std::pair<int, bool>> left;
+  q.drain([&](const InFlight& f) { left.emplace_back(f.mid, f.late); });
+  CHECK(left == std::vector<std::pair<int, bool>>{{1, true}, {3, true}, {5, true}});
   CHECK(q.empty());
+  q.push({9, model::Topic::changed, at_us(20'000), false});
+  q.expire(at_us(20'050), model::Duration{100}, record);
+  CHECK(expired.size() == 4);  // drain reset the sweep: the new entry is in time
+  REQUIRE(q.take(9, out));
+  CHECK_FALSE(out.late);
 }

@@ -16,6 +16,7 @@
 #include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/engine/fleet_engine.hpp"
 #include "fleet/engine/tls_context.hpp"
+#include "tests/support/paused_broker.hpp"
 #include "tests/support/tls_fixture.hpp"
 
 using namespace lampi;
@@ -23,6 +24,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using fleet::DisconnectReason;
 using testing::lamp_id;
+using testing::PausedBroker;
 using testing::TlsFixture;
 
 namespace {
@@ -126,26 +128,6 @@ void check_fails_and_retries(const fleet::FleetConfig& config, const TlsFixture&
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
-
-// SIGSTOP for as long as it lives: the kernel still completes TCP handshakes into the
-// listen backlog, but nothing answers a ClientHello.
-class PausedBroker {
- public:
-  explicit PausedBroker(fleet::MosquittoProcess& broker) : broker_(&broker) {
-    REQUIRE(::kill(broker.pid(), SIGSTOP) == 0);
-  }
-  ~PausedBroker() { resume(); }
-  PausedBroker(const PausedBroker&) = delete;
-  PausedBroker& operator=(const PausedBroker&) = delete;
-  void resume() {
-    // pid() is -1 once the broker was killed and reaped: never signal a reused pid.
-    if (broker_ && broker_->pid() > 0) ::kill(broker_->pid(), SIGCONT);
-    broker_ = nullptr;
-  }
-
- private:
-  fleet::MosquittoProcess* broker_;
-};
 
 // Connections that fill a paused broker's accept queue, so the kernel drops the next
 // SYN and a lamp's connect stays in progress, as it does over any real network.
