@@ -33,6 +33,7 @@ struct Overrides {
   std::optional<std::string> metrics_listen;
   std::optional<std::string> summary_json;
   std::optional<std::string> report;
+  std::optional<std::string> csv;
   bool power_loss = false;
 };
 
@@ -72,6 +73,7 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
         flag_value("--metrics-listen", [&] { return parse_metrics_listen(*o.metrics_listen); });
   if (o.summary_json) c.summary_json = *o.summary_json;
   if (o.report) c.report_html = *o.report;
+  if (o.csv) c.csv_prefix = *o.csv;
   if (o.power_loss) c.stop_mode = StopMode::power_loss;
   validate(c);
   return c;
@@ -99,6 +101,10 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
   cmd.add_option("--report", o.report,
                  "Write the HTML run report here (default: ./lampi-fleet-report.html; \"\" for "
                  "none)");
+  cmd.add_option("--csv", o.csv,
+                 "Also write Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv and "
+                 "PREFIX_failures.csv")
+      ->type_name("PREFIX");
   cmd.add_flag("--power-loss", o.power_loss,
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }

@@ -18,16 +18,19 @@
 #include "fleet/metrics/metrics_exporter.hpp"
 #include "fleet/report/failure_log.hpp"
 #include "fleet/report/html_report.hpp"
+#include "fleet/report/locust_csv.hpp"
 #include "fleet/report/output_file.hpp"
 #include "fleet/report/progress.hpp"
 #include "fleet/report/run_summary.hpp"
+#include "fleet/report/summary_json.hpp"
 #include "fleet/stats/run_timeline.hpp"
 
 namespace lampi::fleet {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = std::chrono::steady_clock;      // for durations
+using WallClock = std::chrono::system_clock;  // for the summary's timestamps only
 
 // Where the results go, settled before the first lamp powers on: an output that was
 // asked for and cannot be written fails the run now, not after an eight-hour soak.
@@ -35,6 +38,7 @@ struct OutputPlan {
   std::string summary_json;   // empty: none
   std::string report;         // empty: none
   bool report_asked = false;  // the default report is best effort
+  std::string csv_prefix;     // empty: none
 };
 
 OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
@@ -49,6 +53,11 @@ OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
   OutputPlan plan;
   if (!c.summary_json.empty())
     plan.summary_json = checked(c.summary_json, "--summary-json (report.summary_json)");
+  if (!c.csv_prefix.empty()) {
+    for (const auto& path : locust_csv_paths(c.csv_prefix))
+      checked(path, "--csv (report.csv_prefix)");
+    plan.csv_prefix = c.csv_prefix;
+  }
   if (c.report_html) {
     plan.report_asked = !c.report_html->empty();
     if (plan.report_asked) plan.report = checked(*c.report_html, "--report (report.html)");
@@ -158,6 +167,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     RunTimeline timeline;
     std::size_t saturated_seconds = 0;
     auto started = Clock::now();
+    auto started_at = WallClock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
     bool stopping = false;
     bool interrupted = false;
@@ -172,6 +182,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       if (!failure_lines.empty() && options.progress_to_terminal)
         fmt::print(stderr, "\r\033[K");  // the log line replaces the progress line
       for (const auto& line : failure_lines) log.warn("{}", line);
+      const bool was_running = !stopping;  // this sample's second was run, not stopped
       if (!stopping) last_running = sample;
       if (!stopping && (signalled || (planned_s > 0 && now_s >= planned_s))) {
         stopping = true;
@@ -188,9 +199,10 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       }
       bool saturated = generator_saturated(sample);
       engine.set_generator_saturated(saturated);
-      if (stopping) continue;
+      if (!was_running) continue;
       saturated_seconds += saturated ? 1 : 0;
-      timeline.push_back(to_timeline_point(sample));
+      timeline.push_back(to_timeline_point(sample));  // the last second too, cut short or not
+      if (stopping) continue;                         // the stop has its own line
       if (options.progress_to_terminal) {
         fmt::print(stderr, "\r\033[K{}", format_progress(sample));
       } else if (now_s - last_log >= 10.0) {
@@ -205,12 +217,15 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
       return static_cast<std::uint64_t>(last_running.by_phase[static_cast<std::size_t>(p)]);
     };
     RunSummary summary = summarize(engine.stats_view(),
-                                   RunEnd{.seconds = elapsed(),
+                                   RunEnd{.started_at = started_at,
+                                          .ended_at = WallClock::now(),
+                                          .seconds = elapsed(),
                                           .planned_seconds = planned_s,
                                           .interrupted = interrupted,
                                           .bridged_peak = meter.bridged_peak(),
                                           .bridged_at_end = phase(LampPhase::bridged),
-                                          .hatched_at_end = config.lamps - phase(LampPhase::off)});
+                                          .hatched_at_end = config.lamps - phase(LampPhase::off),
+                                          .local_broker = local_broker.has_value()});
     summary.build = this_build();
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
@@ -224,6 +239,15 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
         write_output_file(outputs.summary_json, render_json(summary));
       } catch (const std::exception& e) {
         log.error("could not write the JSON summary: {}", e.what());
+        exit_code = std::max(exit_code, kExitUsage);
+      }
+    }
+    if (!outputs.csv_prefix.empty()) {
+      try {
+        write_locust_csv(outputs.csv_prefix, summary, timeline);
+        log.info("CSV: {}_stats.csv, _stats_history.csv, _failures.csv", outputs.csv_prefix);
+      } catch (const std::exception& e) {
+        log.error("could not write the CSV files: {}", e.what());
         exit_code = std::max(exit_code, kExitUsage);
       }
     }

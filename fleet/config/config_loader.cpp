@@ -31,7 +31,7 @@ void read_section(Reader& r, const Field& at, std::span<const Key> keys, FleetCo
     const Key& key = *std::find_if(keys.begin(), keys.end(),
                                    [&](const Key& k) { return k.name == s.names()[i]; });
     if (key.keys.empty())
-      key.read(r, s.fields()[i], c);
+      key.value.read(r, s.fields()[i], c);
     else
       read_section(r, s.fields()[i], key.keys, c);
   }

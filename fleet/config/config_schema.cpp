@@ -14,18 +14,12 @@ namespace {
 using model::ModelConfig;
 using model::SessionConfig;
 
-// ---- Readers built from the ones in config_reader.hpp ----
+// ---- Readers and showers built from the ones in config_access.hpp ----
 
-// The usual row: read the value with As and store it at the member path, e.g.
-// store<as_string, &FleetConfig::tls, &TlsConfig::ca_file> for c.tls.ca_file.
 template <auto As, auto... Path>
-void store(Reader& r, const Field& f, FleetConfig& c) {
-  (c.*....*Path) = As(r, f);  // a fold: (c.*tls).*ca_file
-}
+constexpr Access in_model = member<As, &FleetConfig::model, Path...>;
 template <auto As, auto... Path>
-constexpr ReadFn in_model = store<As, &FleetConfig::model, Path...>;
-template <auto As, auto... Path>
-constexpr ReadFn in_sessions = in_model<As, &ModelConfig::sessions, Path...>;
+constexpr Access in_sessions = in_model<As, &ModelConfig::sessions, Path...>;
 
 // Text for one of config_loader.hpp's parsers, which the command line shares.
 template <auto Parse>
@@ -37,10 +31,6 @@ auto parsed(const Reader& r, const Field& f) {
   }
 }
 
-template <const auto& Choices>
-auto choice(const Reader& r, const Field& f) {
-  return as_choice(r, f, Choices);
-}
 constexpr std::array<std::pair<std::string_view, MqttVersion>, 2> kVersions{
     {{"3.1.1", MqttVersion::v311}, {"5", MqttVersion::v5}}};
 constexpr std::array<std::pair<std::string_view, StopMode>, 2> kStopModes{
@@ -99,18 +89,22 @@ template <std::size_t Service>
 void read_service_start(Reader& r, const Field& f, FleetConfig& c) {
   c.model.service_start[Service] = as_range(r, f);
 }
+template <std::size_t Service>
+Json show_service_start(const FleetConfig& c) {
+  return shown(c.model.service_start[Service]);
+}
 
 // ---- The tables, innermost sections first ----
 
 constexpr auto kReconnect = std::to_array<Key>({
     {.name = "base",
-     .read = in_model<as_model_duration, &ModelConfig::reconnect_base>,
+     .value = in_model<as_model_duration, &ModelConfig::reconnect_base>,
      .type = "duration, above 0",
      .fallback = "`5s`",
      .doc = "Mosquitto's reconnect back-off (\"decorrelated jitter\"): each wait is random "
             "between `base` and three times the previous wait..."},
     {.name = "cap",
-     .read = in_model<as_model_duration, &ModelConfig::reconnect_cap>,
+     .value = in_model<as_model_duration, &ModelConfig::reconnect_cap>,
      .type = "duration, at least `base`",
      .fallback = "`30s`",
      .doc = "...and never longer than `cap`. A fleet comes back from an outage spread over "
@@ -119,13 +113,13 @@ constexpr auto kReconnect = std::to_array<Key>({
 
 constexpr auto kTls = std::to_array<Key>({
     {.name = "ca_file",
-     .read = store<as_string, &FleetConfig::tls, &TlsConfig::ca_file>,
+     .value = member<as_string, &FleetConfig::tls, &TlsConfig::ca_file>,
      .type = "path",
      .fallback = "`\"\"`",
      .doc = "PEM CA certificate that signed the broker's certificate (the course's "
             "`lampi_ca.crt`). Only with `mqtts://`."},
     {.name = "cert_file",
-     .read = store<as_string, &FleetConfig::tls, &TlsConfig::cert_file>,
+     .value = member<as_string, &FleetConfig::tls, &TlsConfig::cert_file>,
      .type = "path template",
      .fallback = "`\"\"`",
      .doc = "Per-lamp client certificate; `{id}` is replaced by the lamp's 12-hex-digit "
@@ -133,12 +127,12 @@ constexpr auto kTls = std::to_array<Key>({
             "own certificate, CN `<id>_broker`. Give both `cert_file` and `key_file`, or "
             "neither."},
     {.name = "key_file",
-     .read = store<as_string, &FleetConfig::tls, &TlsConfig::key_file>,
+     .value = member<as_string, &FleetConfig::tls, &TlsConfig::key_file>,
      .type = "path template",
      .fallback = "`\"\"`",
      .doc = "The matching private key, e.g. `certs/{id}_broker.key`. Must contain `{id}`."},
     {.name = "verify",
-     .read = store<as_bool, &FleetConfig::tls, &TlsConfig::verify>,
+     .value = member<as_bool, &FleetConfig::tls, &TlsConfig::verify>,
      .type = "boolean",
      .fallback = "`true`",
      .doc = "Verify the broker's certificate. Turn off only to debug certificates."},
@@ -146,35 +140,36 @@ constexpr auto kTls = std::to_array<Key>({
 
 constexpr auto kBroker = std::to_array<Key>({
     {.name = "url",
-     .read = store<parsed<parse_broker_url>, &FleetConfig::broker>,
+     .value = member<parsed<parse_broker_url>, &FleetConfig::broker>,
      .type = "URL",
      .fallback = "none: local mosquitto",
      .doc = "`mqtt://host[:port]` (plain, default port 1883) or `mqtts://host[:port]` (TLS, "
             "default port 8883). Host is a name, an IPv4 address or an IPv6 address in "
             "brackets (`mqtt://[::1]:1883`). No user name, password or path in the URL."},
     {.name = "username",
-     .read = store<as_string, &FleetConfig::username>,
+     .value = member<as_string, &FleetConfig::username>,
      .type = "string",
      .fallback = "`\"\"`",
      .doc = "MQTT user name every lamp sends. Not needed with TLS client certificates when "
             "the broker sets `use_identity_as_username`. Needs `broker.url`."},
     {.name = "password",
-     .read = store<as_string, &FleetConfig::password>,
+     .value = member<as_string, &FleetConfig::password>,
+     .secret = true,
      .type = "string",
      .fallback = "`\"\"`",
      .doc = "MQTT password. MQTT 3.1.1 allows it only together with a user name."},
     {.name = "protocol",
-     .read = store<choice<kVersions>, &FleetConfig::mqtt_version>,
+     .value = chosen<kVersions, &FleetConfig::mqtt_version>,
      .type = "`\"3.1.1\"` or `\"5\"`",
      .fallback = "`\"3.1.1\"`",
      .doc = "MQTT version of the bridge connection. A real LAMPI bridge speaks 3.1.1."},
     {.name = "keepalive",
-     .read = in_model<as_model_duration, &ModelConfig::keepalive>,
+     .value = in_model<as_model_duration, &ModelConfig::keepalive>,
      .type = "duration, whole seconds, 5s to 65535s",
      .fallback = "`60s`",
      .doc = "Bridge `keepalive_interval`."},
     {.name = "clean_session",
-     .read = in_model<as_bool, &ModelConfig::clean_session>,
+     .value = in_model<as_bool, &ModelConfig::clean_session>,
      .type = "boolean",
      .fallback = "`false`",
      .doc = "Bridge `cleansession`. `false` (the final course config) keeps the lamp's "
@@ -185,18 +180,18 @@ constexpr auto kBroker = std::to_array<Key>({
 
 constexpr auto kConnect = std::to_array<Key>({
     {.name = "hatch_rate",
-     .read = store<as_number, &FleetConfig::hatch_rate>,
+     .value = member<as_number, &FleetConfig::hatch_rate>,
      .type = "number, 0.001 to 1000000",
      .fallback = "`100`",
      .doc = "Lamps powered on per second. The seed's test used 100."},
     {.name = "max_in_flight",
-     .read = store<as_whole<std::size_t>, &FleetConfig::max_connects_in_flight>,
+     .value = member<as_whole<std::size_t>, &FleetConfig::max_connects_in_flight>,
      .type = "whole number, at least 1",
      .fallback = "`100`",
      .doc = "TCP connects (and TLS handshakes) pending at once. Mosquitto listens with a "
             "backlog of 100: more only causes SYN retransmits."},
     {.name = "source_addresses",
-     .read = read_source_addresses,
+     .value = {read_source_addresses, show_by_type<&FleetConfig::source_addresses>},
      .type = "list of IPv4 addresses or ranges",
      .fallback = "`[]`: the system's choice",
      .doc = "Local addresses to spread the connections over, e.g. `[\"127.0.0.2-127.0.0.9\", "
@@ -208,29 +203,29 @@ constexpr auto kConnect = std::to_array<Key>({
 
 constexpr auto kRun = std::to_array<Key>({
     {.name = "duration",
-     .read = store<as_duration, &FleetConfig::duration>,
+     .value = member<as_duration, &FleetConfig::duration>,
      .type = "duration",
      .fallback = "`0`",
      .doc = "How long to run; `0` runs until Ctrl-C."},
     {.name = "threads",
-     .read = store<as_whole<unsigned>, &FleetConfig::threads>,
+     .value = member<as_whole<unsigned>, &FleetConfig::threads>,
      .type = "whole number, 0 to 1024",
      .fallback = "`0`",
      .doc = "Worker threads, each with its own event loop; `0` is one per CPU core."},
     {.name = "seed",
-     .read = store<as_whole<std::uint64_t>, &FleetConfig::seed>,
+     .value = member<as_whole<std::uint64_t>, &FleetConfig::seed>,
      .type = "whole number, 0 to 2^64-1",
      .fallback = "`1`",
      .doc = "Seeds every lamp's synthetic user: the same seed and config replay the same run."},
     {.name = "stop",
-     .read = store<choice<kStopModes>, &FleetConfig::stop_mode>,
+     .value = chosen<kStopModes, &FleetConfig::stop_mode>,
      .type = "`graceful` or `power-loss`",
      .fallback = "`graceful`",
      .doc = "How the run ends. `graceful` lets in-flight publishes finish and disconnects. "
             "`power-loss` drops every connection at once, as if the lamps lost power, so the "
             "broker fires every will."},
     {.name = "stop_timeout",
-     .read = store<as_duration, &FleetConfig::stop_timeout>,
+     .value = member<as_duration, &FleetConfig::stop_timeout>,
      .type = "duration",
      .fallback = "`10s`",
      .doc = "How long a graceful stop waits for in-flight publishes."},
@@ -238,47 +233,47 @@ constexpr auto kRun = std::to_array<Key>({
 
 constexpr auto kSessions = std::to_array<Key>({
     {.name = "frame_rate",
-     .read = in_sessions<as_number, &SessionConfig::frame_rate_hz>,
+     .value = in_sessions<as_number, &SessionConfig::frame_rate_hz>,
      .type = "number, above 0, at most 1000",
      .fallback = "`60`",
      .doc = "Frames per second while a finger drags a slider; each frame publishes."},
     {.name = "drag_duration",
-     .read = in_sessions<as_range, &SessionConfig::drag_duration>,
+     .value = in_sessions<as_range, &SessionConfig::drag_duration>,
      .type = "range",
      .fallback = "`[300ms, 2s]`",
      .doc = "How long one drag lasts (touch-drag)."},
     {.name = "think_time",
-     .read = in_sessions<as_range, &SessionConfig::think_time>,
+     .value = in_sessions<as_range, &SessionConfig::think_time>,
      .type = "range, min above 0",
      .fallback = "`[2s, 10s]`",
      .doc = "Pause between interactions (touch-drag)."},
     {.name = "tap_probability",
-     .read = in_sessions<as_number, &SessionConfig::tap_probability>,
+     .value = in_sessions<as_number, &SessionConfig::tap_probability>,
      .type = "number, 0 to 1",
      .fallback = "`0.2`",
      .doc = "Chance that an interaction is an on/off tap instead of a drag."},
     {.name = "worst_case_messages",
-     .read = in_sessions<as_whole<int>, &SessionConfig::worst_case_messages>,
+     .value = in_sessions<as_whole<int>, &SessionConfig::worst_case_messages>,
      .type = "whole number, 1 to 60000",
      .fallback = "`10`",
      .doc = "lamp/changed messages per interaction in `seed-worst-case`."},
     {.name = "worst_case_think",
-     .read = in_sessions<as_range, &SessionConfig::worst_case_think>,
+     .value = in_sessions<as_range, &SessionConfig::worst_case_think>,
      .type = "range, min above 0",
      .fallback = "`[1s, 2s]`",
      .doc = "Pause between interactions in `seed-worst-case`."},
     {.name = "phone_session",
-     .read = in_sessions<as_range, &SessionConfig::phone_session>,
+     .value = in_sessions<as_range, &SessionConfig::phone_session>,
      .type = "range",
      .fallback = "`[10s, 60s]`",
      .doc = "How long a phone stays connected over BLE (bluetooth)."},
     {.name = "phone_idle",
-     .read = in_sessions<as_range, &SessionConfig::phone_idle>,
+     .value = in_sessions<as_range, &SessionConfig::phone_idle>,
      .type = "range, min above 0",
      .fallback = "`[5s, 30s]`",
      .doc = "Time between phone sessions."},
     {.name = "phone_write_interval",
-     .read = in_sessions<as_range, &SessionConfig::phone_write_interval>,
+     .value = in_sessions<as_range, &SessionConfig::phone_write_interval>,
      .type = "range, min above 0",
      .fallback = "`[1s, 5s]`",
      .doc = "Time between the phone's writes while connected."},
@@ -286,7 +281,7 @@ constexpr auto kSessions = std::to_array<Key>({
 
 constexpr auto kWorkload = std::to_array<Key>({
     {.name = "profiles",
-     .read = read_profiles,
+     .value = {read_profiles, show_by_type<&FleetConfig::profiles>},
      .type = "mapping of profile to percent",
      .fallback = "`{ touch-drag: 100 }`",
      .doc = "Share of lamps following each profile; percentages from 0 to 100 that add up to "
@@ -296,13 +291,13 @@ constexpr auto kWorkload = std::to_array<Key>({
             "(the instructor notes' worst case: `worst_case_messages` lamp/changed per "
             "interaction, `worst_case_think` apart)."},
     {.name = "response_timeout",
-     .read = store<as_duration, &FleetConfig::response_timeout>,
+     .value = member<as_duration, &FleetConfig::response_timeout>,
      .type = "duration, above 0",
      .fallback = "`500ms`",
      .doc = "A QoS 1 publish not acknowledged (PUBACK) within this counts as a failure. The "
             "seed's threshold is 0.5 s."},
     {.name = "validation",
-     .read = in_model<choice<kValidationModes>, &ModelConfig::mode>,
+     .value = chosen<kValidationModes, &FleetConfig::model, &ModelConfig::mode>,
      .type = "`faithful` or `strict`",
      .fallback = "`faithful`",
      .doc = "How lamp_service treats `set_config`: `faithful` exactly as the course code (it "
@@ -313,22 +308,22 @@ constexpr auto kWorkload = std::to_array<Key>({
 
 constexpr auto kServiceStart = std::to_array<Key>({
     {.name = kServiceNames[0],
-     .read = read_service_start<0>,
+     .value = {read_service_start<0>, show_service_start<0>},
      .type = "range",
      .fallback = "`[300ms, 1s]`",
      .doc = "When lamp_service comes up after power-on."},
     {.name = kServiceNames[1],
-     .read = read_service_start<1>,
+     .value = {read_service_start<1>, show_service_start<1>},
      .type = "range",
      .fallback = "`[1.5s, 3s]`",
      .doc = "When the Kivy UI comes up (it is slow)."},
     {.name = kServiceNames[2],
-     .read = read_service_start<2>,
+     .value = {read_service_start<2>, show_service_start<2>},
      .type = "range",
      .fallback = "`[500ms, 1.5s]`",
      .doc = "When the BLE peripheral comes up."},
     {.name = kServiceNames[3],
-     .read = read_service_start<3>,
+     .value = {read_service_start<3>, show_service_start<3>},
      .type = "range",
      .fallback = "`[500ms, 1.5s]`",
      .doc = "When the BLE central client comes up."},
@@ -336,17 +331,17 @@ constexpr auto kServiceStart = std::to_array<Key>({
 
 constexpr auto kLamp = std::to_array<Key>({
     {.name = "service_restart_delay",
-     .read = in_model<as_model_duration, &ModelConfig::service_restart_delay>,
+     .value = in_model<as_model_duration, &ModelConfig::service_restart_delay>,
      .type = "duration",
      .fallback = "`1s`",
      .doc = "Supervisor's restart delay after a service crashes."},
     {.name = "ui_update_delay",
-     .read = in_model<as_model_duration, &ModelConfig::ui_update_delay>,
+     .value = in_model<as_model_duration, &ModelConfig::ui_update_delay>,
      .type = "duration",
      .fallback = "`10ms`",
      .doc = "lamp_ui's `_update_leds` debounce."},
     {.name = "bridge_queue_limit",
-     .read = in_model<as_whole<std::size_t>, &ModelConfig::bridge_queue_limit>,
+     .value = in_model<as_whole<std::size_t>, &ModelConfig::bridge_queue_limit>,
      .type = "whole number, at least 1",
      .fallback = "`1000`",
      .doc = "The bridge's `max_queued_messages` while disconnected; more are dropped."},
@@ -355,7 +350,7 @@ constexpr auto kLamp = std::to_array<Key>({
 
 constexpr auto kMetrics = std::to_array<Key>({
     {.name = "listen",
-     .read = store<parsed<parse_metrics_listen>, &FleetConfig::metrics_listen>,
+     .value = member<parsed<parse_metrics_listen>, &FleetConfig::metrics_listen>,
      .type = "`address:port` or `\"\"`",
      .fallback = "`\"127.0.0.1:9464\"`",
      .doc = "Prometheus endpoint (`/metrics`). A numeric IPv4 address or a bracketed IPv6 one "
@@ -365,32 +360,41 @@ constexpr auto kMetrics = std::to_array<Key>({
 
 constexpr auto kReport = std::to_array<Key>({
     {.name = "summary_json",
-     .read = store<as_string, &FleetConfig::summary_json>,
+     .value = member<as_string, &FleetConfig::summary_json>,
      .type = "path",
      .fallback = "`\"\"`: none",
      .doc = "Write the end-of-run summary as JSON here. The directory must exist."},
     {.name = "html",
-     .read = store<as_string, &FleetConfig::report_html>,
+     .value = member<as_string, &FleetConfig::report_html>,
      .type = "path",
      .fallback = "`lampi-fleet-report.html`, if it can be written",
      .doc = "Write the HTML run report here. The directory must exist; not the same file as "
             "`summary_json`; `\"\"` writes none. The default is skipped with a warning when "
             "the working directory cannot take it; a path you give must be writable."},
+    {.name = "csv_prefix",
+     .value = member<as_string, &FleetConfig::csv_prefix>,
+     .type = "path prefix",
+     .fallback = "`\"\"`: none",
+     .doc = "Also write Locust's three CSV files, `PREFIX_stats.csv`, `PREFIX_stats_history.csv` "
+            "and `PREFIX_failures.csv` (see [locust-csv.md](locust-csv.md)); "
+            "`results/soak` writes `results/soak_stats.csv` and so on. The directory must "
+            "exist."},
 });
 
 constexpr auto kSlo = std::to_array<Key>({
     {.name = "p95_response_time",
-     .read = store<objective<as_seconds>, &FleetConfig::slo, &SloConfig::p95_response_seconds>,
+     .value = member_shown<objective<as_seconds>, shown_seconds, &FleetConfig::slo,
+                           &SloConfig::p95_response_seconds>,
      .type = "duration, above 0",
      .fallback = "none",
      .doc = "Objective: 95% of publishes acknowledged within this."},
     {.name = "max_failure_ratio",
-     .read = store<objective<as_number>, &FleetConfig::slo, &SloConfig::max_failure_ratio>,
+     .value = member<objective<as_number>, &FleetConfig::slo, &SloConfig::max_failure_ratio>,
      .type = "number, 0 to 1",
      .fallback = "none",
      .doc = "Objective: at most this share of publishes past `response_timeout` (0.01 = 1%)."},
     {.name = "min_bridged_ratio",
-     .read = store<objective<as_number>, &FleetConfig::slo, &SloConfig::min_bridged_ratio>,
+     .value = member<objective<as_number>, &FleetConfig::slo, &SloConfig::min_bridged_ratio>,
      .type = "number, 0 to 1",
      .fallback = "none",
      .doc = "Objective: at least this share of the configured lamps bridged at the end of the "
@@ -400,12 +404,12 @@ constexpr auto kSlo = std::to_array<Key>({
 
 constexpr auto kRoot = std::to_array<Key>({
     {.name = "lamps",
-     .read = store<as_whole<std::size_t>, &FleetConfig::lamps>,
+     .value = member<as_whole<std::size_t>, &FleetConfig::lamps>,
      .type = "whole number, 1 to 1000000",
      .fallback = "`100`",
      .doc = "How many lamps to emulate; each holds one bridged MQTT connection."},
     {.name = "device_id_base",
-     .read = store<as_device_id, &FleetConfig::device_id_base>,
+     .value = member_shown<as_device_id, shown_device_id, &FleetConfig::device_id_base>,
      .type = "up to 12 hex digits",
      .fallback = "`\"1e0000000000\"`",
      .doc = "Device ID (eth0 MAC, lowercase hex) of the first lamp; lamp *i* is "

@@ -100,8 +100,8 @@ void validate_broker(const FleetConfig& c) {
 
 void validate_connect(const FleetConfig& c) {
   if (!(c.hatch_rate >= kMinHatchRate && c.hatch_rate <= kMaxHatchRate))
-    fail("connect.hatch_rate", "must be from 0.001 to 1000000 lamps per second; got " +
-                                   format_number(c.hatch_rate));
+    fail("connect.hatch_rate",
+         "must be from 0.001 to 1000000 lamps per second; got " + format_number(c.hatch_rate));
   if (c.max_connects_in_flight < 1)
     fail("connect.max_in_flight",
          "must be at least 1; got " + std::to_string(c.max_connects_in_flight));
@@ -199,6 +199,15 @@ void validate(const FleetConfig& c) {
 
   if (!c.summary_json.empty() && c.summary_json == c.report_html.value_or(kDefaultReportHtml))
     fail("report.html", "is the same file as report.summary_json; give them different paths");
+  for (const char* suffix : kCsvSuffixes) {
+    if (c.csv_prefix.empty()) break;
+    const std::string csv = c.csv_prefix + suffix;
+    for (auto [key, other] : {std::pair{"report.summary_json", c.summary_json},
+                              {"report.html", c.report_html.value_or(kDefaultReportHtml)}})
+      if (csv == other)
+        fail("report.csv_prefix", "writes " + in_quotes(csv) + ", the same file as " + key +
+                                      "; give them different paths");
+  }
   if (c.slo.p95_response_seconds)
     check_at_least("slo.p95_response_time", Seconds(*c.slo.p95_response_seconds), Seconds(0),
                    false);
@@ -232,6 +241,7 @@ void check_files(const FleetConfig& c) {
   }
   check_output_dir("report.summary_json", c.summary_json);
   check_output_dir("report.html", c.report_html.value_or(""));
+  if (!c.csv_prefix.empty()) check_output_dir("report.csv_prefix", c.csv_prefix + kCsvSuffixes[0]);
 }
 
 }  // namespace lampi::fleet

@@ -2,6 +2,7 @@
 // from the command line. Plain data; validated before anything starts.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <compare>
 #include <cstdint>
@@ -88,6 +89,9 @@ inline constexpr double kMinHatchRate = 0.001;
 inline constexpr double kMaxHatchRate = 1e6;
 
 inline constexpr const char* kDefaultReportHtml = "lampi-fleet-report.html";
+// What report.csv_prefix is followed by, Locust's three files in its order.
+inline constexpr std::array<const char*, 3> kCsvSuffixes = {"_stats.csv", "_stats_history.csv",
+                                                            "_failures.csv"};
 
 struct FleetConfig {
   std::size_t lamps = 100;
@@ -121,6 +125,9 @@ struct FleetConfig {
   // Unset: kDefaultReportHtml in the working directory, written if it can be (a report
   // nobody asked for never fails a run); "": no report; a path: written, or the run fails.
   std::optional<std::string> report_html;
+  // Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv;
+  // empty: none.
+  std::string csv_prefix;
   SloConfig slo;
 };
 

@@ -186,13 +186,13 @@ void Shard::publish(LampSlot& slot, const model::RemoteAction& a, bool from_comm
   if (a.qos > 0 && slot.inflight.size() >= ctx_.inflight_cap) {
     // libmosquitto would queue without bound: the lamp's own cap decides instead.
     bump(stats_.inflight_dropped);
-    bump(topic.failures);
+    count_failure(topic, FailureReason::inflight_cap);
     return;
   }
   int mid =
       slot.link.publish(model::remote_topic(a.topic, slot.lamp.id), a.payload, a.qos, a.retain);
   if (mid < 0) {
-    bump(topic.failures);
+    count_failure(topic, FailureReason::not_sent);
     return;
   }
   if (a.qos > 0) {
@@ -346,7 +346,7 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
   }
   auto timeout = std::chrono::duration_cast<model::Duration>(ctx_.config->response_timeout).count();
   if (latency > timeout) {
-    bump(topic.failures);
+    count_failure(topic, FailureReason::timeout);
     bump(stats_.timeouts);
   } else {
     bump(topic.acked);
@@ -378,7 +378,7 @@ void Shard::on_second() {
     // Publishes still unacknowledged past the timeout are failures, as in the seed's
     // Locust test; a PUBACK that comes later still gives its time to the percentiles.
     slot.inflight.expire(t, timeout, [this](const InFlight& f) {
-      bump(stats_.topics[model::index_of(f.topic)].failures);
+      count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::timeout);
       bump(stats_.timeouts);
     });
   }
@@ -420,7 +420,7 @@ void Shard::count_unacknowledged() {
     slot.inflight.drain([&](const InFlight& f) {
       bump(stats_.unacked_at_end);
       record_response(f, (t - f.scheduled).count());
-      if (!f.late) bump(stats_.topics[model::index_of(f.topic)].failures);
+      if (!f.late) count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::unacknowledged);
       stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
     });
   }

@@ -257,8 +257,12 @@ void counters(std::string& out, const RunSummary& s) {
   card(out, "Delivery",
        {{"bridge queued", count(s.bridge_queued)},
         {"bridge dropped", count(s.bridge_dropped)},
+        {"unsent at the stop", count(s.unsent_at_stop)},
         {"in-flight cap drops", count(s.inflight_dropped)},
-        {"timeouts", count(s.timeouts)}});
+        {"timeouts", count(s.timeouts)},
+        {"acknowledged late", count(s.late_acks)},
+        {"never acknowledged by the end", count(s.unacked_at_end)},
+        {"unanswered at power-off", count(s.unacked_at_power_off)}});
   card(out, "Generator",
        {{"schedule lag p50 (ms)", fmt::format("{:.2f}", s.schedule_lag_p50_ms)},
         {"schedule lag p99 (ms)", fmt::format("{:.2f}", s.schedule_lag_p99_ms)},

@@ -10,13 +10,12 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
   ProgressSample s;
   s.elapsed_s = elapsed_s;
   s.lamps = static_cast<std::int64_t>(fleet_.config().lamps);
-  std::uint64_t requests = 0;
   for (const FleetStats* shard : fleet_.shards()) {
     const FleetStats& st = *shard;
     for (std::size_t p = 0; p < kPhaseCount; ++p)
       s.by_phase[p] += st.lamps_by_phase[p].load(std::memory_order_relaxed);
     for (const auto& t : st.topics) {
-      requests += read(t.requests);
+      s.requests += read(t.requests);
       s.failures += read(t.failures);
     }
     s.connects += read(st.connects);
@@ -33,7 +32,7 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
     last = now;
     return r;
   };
-  s.published_per_s = per_s(requests, last_requests_);
+  s.published_per_s = per_s(s.requests, last_requests_);
   s.failures_per_s = per_s(s.failures, last_failures_);
   s.connects_per_s = per_s(s.connects, last_connects_);
   s.reconnects_per_s = per_s(s.reconnects, last_reconnects_);
@@ -43,9 +42,18 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
   s.schedule_lag_max_ms = static_cast<double>(lag.max()) / 1000.0;
   s.schedule_lag_p99_ms = static_cast<double>(lag.percentile(0.99)) / 1000.0;
   s.acked = response.count() > 0;
-  s.p50_ms = static_cast<double>(response.percentile(0.5)) / 1000.0;
-  s.p95_ms = static_cast<double>(response.percentile(0.95)) / 1000.0;
-  s.p99_ms = static_cast<double>(response.percentile(0.99)) / 1000.0;
+  auto ms = [](std::int64_t us) { return static_cast<double>(us) / 1000.0; };
+  s.p50_ms = ms(response.percentile(0.5));
+  s.p95_ms = ms(response.percentile(0.95));
+  s.p99_ms = ms(response.percentile(0.99));
+  for (std::size_t i = 0; i < kReportedPercentiles.size(); ++i)
+    s.percentiles_ms[i] = ms(response.percentile(kReportedPercentiles[i].q));
+  responses_.merge(response);
+  s.acked_ever = responses_.count() > 0;
+  s.total_median_ms = ms(responses_.percentile(0.5));
+  s.total_average_ms = responses_.mean() / 1000.0;
+  s.total_min_ms = ms(responses_.min());
+  s.total_max_ms = ms(responses_.max());
   auto bridged =
       static_cast<std::uint64_t>(s.by_phase[static_cast<std::size_t>(LampPhase::bridged)]);
   bridged_peak_ = std::max(bridged_peak_, bridged);
@@ -94,8 +102,16 @@ TimelinePoint to_timeline_point(const ProgressSample& s) {
   p.p50_ms = s.p50_ms;
   p.p95_ms = s.p95_ms;
   p.p99_ms = s.p99_ms;
+  p.percentiles_ms = s.percentiles_ms;
   p.connects_per_s = s.connects_per_s;
   p.reconnects_per_s = s.reconnects_per_s;
+  p.total_requests = s.requests;
+  p.total_failures = s.failures;
+  p.total_has_latency = s.acked_ever;
+  p.total_median_ms = s.total_median_ms;
+  p.total_average_ms = s.total_average_ms;
+  p.total_min_ms = s.total_min_ms;
+  p.total_max_ms = s.total_max_ms;
   return p;
 }
 

@@ -18,9 +18,12 @@ struct ProgressSample {
   std::array<std::int64_t, kPhaseCount> by_phase{};
   double published_per_s = 0;
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  PercentilesMs percentiles_ms{};  // this interval's, at kReportedPercentiles
   double failures_per_s = 0, connects_per_s = 0, reconnects_per_s = 0;
-  bool acked = false;  // any PUBACK in this interval
-  std::uint64_t failures = 0;
+  bool acked = false;                        // any PUBACK in this interval
+  std::uint64_t requests = 0, failures = 0;  // totals so far
+  bool acked_ever = false;                   // any PUBACK since the start
+  double total_median_ms = 0, total_average_ms = 0, total_min_ms = 0, total_max_ms = 0;
   double schedule_lag_max_ms = 0;
   double schedule_lag_p99_ms = 0;
   std::uint64_t connects = 0, reconnects = 0;  // totals so far
@@ -45,6 +48,7 @@ class ProgressMeter {
   std::uint64_t last_requests_ = 0, last_failures_ = 0, last_connects_ = 0, last_reconnects_ = 0;
   double last_elapsed_ = 0;
   std::uint64_t bridged_peak_ = 0;
+  LatencyHistogram responses_;  // every interval's, merged: the run's so far
 };
 
 // The generator cannot keep its own schedule: results would measure lampi-fleet.

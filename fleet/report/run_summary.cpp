@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 namespace lampi::fleet {
 
 namespace {
@@ -20,6 +18,7 @@ void fill_latency(TopicRow& row, const LatencyHistogram& h) {
   row.max_ms = ms(h.max());
   row.p95_ms = ms(h.percentile(0.95));
   row.p99_ms = ms(h.percentile(0.99));
+  row.latency = h;
 }
 
 // "lost x5, refused x2": the disconnects of a run whose lamps did not bridge.
@@ -41,6 +40,10 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
   const double seconds = end.seconds;
   const std::uint64_t bridged_peak = end.bridged_peak;
   RunSummary s;
+  s.config = fleet.config();
+  s.local_broker = end.local_broker;
+  s.started_at = end.started_at;
+  s.ended_at = end.ended_at;
   s.seconds = seconds;
   s.planned_seconds = end.planned_seconds;
   s.interrupted = end.interrupted;
@@ -68,10 +71,16 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
     s.bridge_dropped += read(st.bridge_dropped);
     s.inflight_dropped += read(st.inflight_dropped);
     s.timeouts += read(st.timeouts);
+    s.late_acks += read(st.late_acks);
+    s.unacked_at_end += read(st.unacked_at_end);
+    s.unacked_at_power_off += read(st.unacked_at_power_off);
+    s.unsent_at_stop += read(st.unsent_at_stop);
     lag.merge(st.schedule_lag);
     for (std::size_t t = 0; t < model::kTopicCount; ++t) {
       rows[t].requests += read(st.topics[t].requests);
       rows[t].failures += read(st.topics[t].failures);
+      for (std::size_t r = 0; r < kFailureReasonCount; ++r)
+        rows[t].failures_by_reason[r] += read(st.topics[t].failures_by_reason[r]);
       rows[t].received += read(st.topics[t].received);
       latency[t].merge(st.latency[t].response);
     }
@@ -92,6 +101,8 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
     row.rate_per_s = seconds > 0 ? static_cast<double>(row.requests) / seconds : 0;
     total.requests += row.requests;
     total.failures += row.failures;
+    for (std::size_t r = 0; r < kFailureReasonCount; ++r)
+      total.failures_by_reason[r] += row.failures_by_reason[r];
     total.received += row.received;
     all.merge(latency[t]);
     s.rows.push_back(row);
@@ -182,10 +193,14 @@ std::string render_table(const RunSummary& s) {
   out += "\nInvalid set_config:";
   for (const auto& [k, v] : s.set_config_invalid) out += fmt::format(" {} {}", k, v);
   out += fmt::format(
-      "\nService crashes {} (restarts {}) | bridge queued {}, dropped {} | in-flight cap drops {} "
-      "| timeouts {}\n",
-      s.service_crashes, s.service_restarts, s.bridge_queued, s.bridge_dropped, s.inflight_dropped,
-      s.timeouts);
+      "\nService crashes {} (restarts {}) | bridge queued {}, dropped {}, unsent at the stop {} | "
+      "in-flight cap drops {}\n",
+      s.service_crashes, s.service_restarts, s.bridge_queued, s.bridge_dropped, s.unsent_at_stop,
+      s.inflight_dropped);
+  out += fmt::format(
+      "PUBACKs: timeouts {} (of them {} acknowledged late) | never acknowledged: {} by the end, "
+      "{} at their lamp's power-off\n",
+      s.timeouts, s.late_acks, s.unacked_at_end, s.unacked_at_power_off);
   out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
                      s.schedule_lag_p50_ms, s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
   out += fmt::format("Verdict: {}\n", verdict_text(s.verdict));
@@ -193,62 +208,6 @@ std::string render_table(const RunSummary& s) {
     out += fmt::format("SLO {}: {} (wanted {}) {}\n", slo.name, slo.actual, slo.threshold,
                        slo.passed ? "PASS" : "FAIL");
   return out;
-}
-
-std::string render_json(const RunSummary& s) {
-  nlohmann::ordered_json j;
-  j["lampi_fleet"] = {{"version", s.build.version},
-                      {"revision", s.build.revision},
-                      {"build_type", s.build.build_type}};
-  j["seconds"] = s.seconds;
-  j["planned_seconds"] = s.planned_seconds;
-  j["aborted"] = s.interrupted;
-  j["lamps"] = s.lamps;
-  j["lamps_bridged_peak"] = s.lamps_bridged_peak;
-  j["lamps_bridged_at_end"] = s.lamps_bridged_at_end;
-  j["lamps_hatched_at_end"] = s.lamps_hatched_at_end;
-  j["connect_attempts"] = s.connect_attempts;
-  j["connects"] = s.connects;
-  j["reconnects"] = s.reconnects;
-  for (const auto& [k, v] : s.disconnects) j["disconnects"][k] = v;
-  for (const auto& [k, v] : s.set_config_invalid) j["set_config_invalid"][k] = v;
-  j["service_crashes"] = s.service_crashes;
-  j["service_restarts"] = s.service_restarts;
-  j["bridge_queued"] = s.bridge_queued;
-  j["bridge_dropped"] = s.bridge_dropped;
-  j["inflight_dropped"] = s.inflight_dropped;
-  j["timeouts"] = s.timeouts;
-  j["schedule_lag_ms"] = {{"p50", s.schedule_lag_p50_ms},
-                          {"p99", s.schedule_lag_p99_ms},
-                          {"max", s.schedule_lag_max_ms}};
-  // The total last, named "Aggregated": readers have always taken topics[-1] as the total.
-  auto& topics = j["topics"] = nlohmann::ordered_json::array();
-  auto add_row = [&](const TopicRow& r) {
-    nlohmann::ordered_json row = {{"name", r.name},
-                                  {"requests", r.requests},
-                                  {"failures", r.failures},
-                                  {"received", r.received},
-                                  {"rate_per_s", r.rate_per_s}};
-    if (r.has_latency)
-      row["response_ms"] = {{"median", r.median_ms}, {"average", r.average_ms}, {"min", r.min_ms},
-                            {"max", r.max_ms},       {"p95", r.p95_ms},         {"p99", r.p99_ms}};
-    topics.push_back(row);
-  };
-  for (const auto& r : s.rows) add_row(r);
-  add_row(s.total);
-  j["generator_saturated"] = s.generator_saturated();
-  j["broker_saturated"] = s.broker_saturated();
-  j["valid"] = measured_the_broker(s.verdict.code);
-  j["verdict"] = verdict_text(s.verdict);
-  j["verdict_code"] = verdict_names(s.verdict.code).code;
-  auto& slos = j["slos"] = nlohmann::ordered_json::array();
-  for (const auto& slo : s.slos)
-    slos.push_back({{"name", slo.name},
-                    {"threshold", slo.threshold},
-                    {"actual", slo.actual},
-                    {"passed", slo.passed}});
-  j["slos_passed"] = s.slos_passed;
-  return j.dump(2) + "\n";
 }
 
 }  // namespace lampi::fleet

@@ -1,7 +1,9 @@
-// The end-of-run numbers: a Locust-style table per topic, the same as JSON, and the
-// verdict on who saturated first.
+// The end-of-run numbers: a Locust-style table per topic (the JSON, summary_json.hpp, and
+// the CSV files, locust_csv.hpp, say the same), and the verdict on who saturated first.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +22,8 @@ struct TopicRow {
   bool has_latency = false;  // QoS 0 topics have no PUBACK
   double median_ms = 0, average_ms = 0, min_ms = 0, max_ms = 0, p95_ms = 0, p99_ms = 0;
   double rate_per_s = 0;
+  std::array<std::uint64_t, kFailureReasonCount> failures_by_reason{};  // adds up to failures
+  LatencyHistogram latency{};  // the response times the numbers above are read from
 };
 
 // Failed publishes over publishes; 0 with none.
@@ -35,6 +39,9 @@ struct SloResult {
 
 // How the run ended, as the run loop saw it.
 struct RunEnd {
+  // Wall-clock time, read by the caller: nothing here reads a clock, so the same run
+  // renders the same bytes.
+  std::chrono::system_clock::time_point started_at{}, ended_at{};
   double seconds = 0;          // actual
   double planned_seconds = 0;  // 0: until stopped
   bool interrupted = false;    // a signal before the planned duration
@@ -42,10 +49,14 @@ struct RunEnd {
   // From the last progress sample before the stop (0 hatched: not judged).
   std::uint64_t bridged_at_end = 0;
   std::uint64_t hatched_at_end = 0;
+  bool local_broker = false;  // no broker.url: lampi-fleet started a mosquitto of its own
 };
 
 struct RunSummary {
-  BuildInfo build;  // which lampi-fleet measured it
+  BuildInfo build;     // which lampi-fleet measured it
+  FleetConfig config;  // the settings the run used (broker.url: the local mosquitto's, if so)
+  bool local_broker = false;
+  std::chrono::system_clock::time_point started_at{}, ended_at{};
   double seconds = 0;
   double planned_seconds = 0;
   bool interrupted = false;
@@ -57,6 +68,10 @@ struct RunSummary {
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
   std::uint64_t service_crashes = 0, service_restarts = 0;
   std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
+  // Nothing lost without a count: PUBACKs after the timeout (their times are in the
+  // percentiles), publishes never acknowledged by the end (failures) or when their own lamp
+  // powered off (not failures), and messages the bridges still held when the stop began.
+  std::uint64_t late_acks = 0, unacked_at_end = 0, unacked_at_power_off = 0, unsent_at_stop = 0;
   double schedule_lag_p50_ms = 0, schedule_lag_p99_ms = 0, schedule_lag_max_ms = 0;
   std::vector<TopicRow> rows;    // topics with traffic, in topic order
   TopicRow total{"Aggregated"};  // every topic's together; rendered last, as Locust does
@@ -75,6 +90,5 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end);
 // fails them all, since it measured the generator.
 void judge_slos(RunSummary& s, const SloConfig& slo);
 std::string render_table(const RunSummary& s);
-std::string render_json(const RunSummary& s);
 
 }  // namespace lampi::fleet

@@ -60,6 +60,20 @@ const char* disconnect_reason_name(DisconnectReason r) {
   return "lost";
 }
 
+const char* failure_reason_name(FailureReason r) {
+  switch (r) {
+    case FailureReason::timeout:
+      return "timeout";
+    case FailureReason::inflight_cap:
+      return "inflight_cap";
+    case FailureReason::not_sent:
+      return "not_sent";
+    case FailureReason::unacknowledged:
+      return "unacknowledged";
+  }
+  return "timeout";
+}
+
 const char* invalid_class_name(model::InvalidClass c) {
   switch (c) {
     case model::InvalidClass::not_json:

@@ -67,12 +67,26 @@ inline std::uint64_t read(const Counter& c) {
   return c.load(std::memory_order_relaxed);
 }
 
+// Why a publish failed: no PUBACK within the response timeout (or one that came later),
+// dropped over the lamp's in-flight bound, or not sent because the connection was down.
+// `unacknowledged`: still without PUBACK when the run ended, its timeout not yet passed.
+enum class FailureReason : std::uint8_t { timeout, inflight_cap, not_sent, unacknowledged };
+inline constexpr std::size_t kFailureReasonCount = 4;
+const char* failure_reason_name(FailureReason r);
+
 struct TopicCounters {
   Counter requests{0};  // publishes handed to the connection
-  Counter failures{0};  // refused, timed out or lost before PUBACK
+  Counter failures{0};  // refused, timed out or lost before PUBACK: failures_by_reason summed
+  std::array<Counter, kFailureReasonCount> failures_by_reason{};
   Counter acked{0};
   Counter received{0};  // messages from the cloud on this topic
 };
+
+// One failed publish, counted under its reason too.
+inline void count_failure(TopicCounters& t, FailureReason why) {
+  bump(t.failures);
+  bump(t.failures_by_reason[static_cast<std::size_t>(why)]);
+}
 
 // Prometheus buckets, cumulative since the start, readable from any thread.
 inline constexpr std::array<double, 16> kBucketBounds = {

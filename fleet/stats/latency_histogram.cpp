@@ -57,4 +57,11 @@ std::int64_t LatencyHistogram::percentile(double q) const {
   return max_;
 }
 
+std::vector<LatencyHistogram::Bucket> LatencyHistogram::nonempty_buckets() const {
+  std::vector<Bucket> out;
+  for (std::size_t i = 0; i < kBuckets; ++i)
+    if (counts_[i] > 0) out.push_back({static_cast<std::int64_t>(upper_edge(i)), counts_[i]});
+  return out;
+}
+
 }  // namespace lampi::fleet

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace lampi::fleet {
 
@@ -15,6 +16,14 @@ class LatencyHistogram {
   static constexpr std::size_t kBuckets =
       static_cast<std::size_t>((kMaxExponent - kSubBits + 2) * kSub);
 
+  // Values from the previous bucket's upper bound + 1 up to `upper_us`, both whole
+  // microseconds; the top bucket also holds every value above it (clamped).
+  struct Bucket {
+    std::int64_t upper_us = 0;
+    std::uint64_t count = 0;
+    friend bool operator==(const Bucket&, const Bucket&) = default;
+  };
+
   void record(std::int64_t micros);
   void merge(const LatencyHistogram& other);
   void reset() { *this = LatencyHistogram{}; }
@@ -22,12 +31,16 @@ class LatencyHistogram {
   std::uint64_t count() const { return count_; }
   std::int64_t min() const { return count_ ? min_ : 0; }
   std::int64_t max() const { return max_; }
+  std::int64_t sum() const { return sum_; }
   double mean() const {
     return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0;
   }
   // The value at quantile q in [0, 1] by nearest rank (upper edge of its bucket, clamped
   // to max): never below the true sample, at most 1/64 above it up to 2^39 - 1 us.
   std::int64_t percentile(double q) const;
+  // The buckets that hold a value, lowest first: the raw counts, so that histograms of
+  // different runs (same layout: the same upper bounds) can be added up later.
+  std::vector<Bucket> nonempty_buckets() const;
 
  private:
   static std::size_t bucket_of(std::uint64_t v);

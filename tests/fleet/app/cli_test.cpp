@@ -169,7 +169,7 @@ TEST_CASE("--help reads well") {
   CHECK(r.exit_code == 0);
   for (const char* flag :
        {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
-        "--power-loss", "--summary-json", "--metrics-listen", "--report"})
+        "--power-loss", "--summary-json", "--metrics-listen", "--report", "--csv PREFIX"})
     CHECK(r.output.find(flag) != std::string::npos);
 }
 

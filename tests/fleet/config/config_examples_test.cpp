@@ -97,8 +97,9 @@ TEST_CASE("docs/config.md has the schema's row for every key, and no other") {
 
 TEST_CASE("docs/config.md documents every override, and its complete config is one") {
   const std::string doc = config_doc();
-  for (auto flag : {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads",
-                    "--seed", "--metrics-listen", "--summary-json", "--report", "--power-loss"}) {
+  for (auto flag :
+       {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
+        "--metrics-listen", "--summary-json", "--report", "--csv", "--power-loss"}) {
     CAPTURE(std::string(flag));
     CHECK(doc.find("`" + std::string(flag) + "`") != std::string::npos);
   }

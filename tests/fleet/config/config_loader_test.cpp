@@ -118,7 +118,7 @@ workload:
 lamp: { service_restart_delay: 2s, ui_update_delay: 20ms, bridge_queue_limit: 50,
         service_start: { lamp_service: [100ms, 200ms], lamp_ui: [1s, 2s], bt_peripheral: 1s, bt_central: [0s, 3s] } }
 metrics: { listen: "" }
-report: { summary_json: out/summary.json, html: out/report.html }
+report: { summary_json: out/summary.json, html: out/report.html, csv_prefix: out/run }
 slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.99 }
 )");
   using lampi::model::seconds_to_duration;
@@ -169,6 +169,7 @@ slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.9
   CHECK_FALSE(c.metrics_listen.has_value());
   CHECK(c.summary_json == "out/summary.json");
   CHECK(c.report_html == std::optional<std::string>("out/report.html"));
+  CHECK(c.csv_prefix == "out/run");
   CHECK(*c.slo.p95_response_seconds == doctest::Approx(0.2));
   CHECK(*c.slo.max_failure_ratio == 0.01);
   CHECK(*c.slo.min_bridged_ratio == 0.99);
@@ -324,6 +325,10 @@ TEST_CASE("malformed durations, URLs and source ranges name their key") {
   check_error("metrics: { listen: localhost }", "metrics.listen", "or \"\" to disable metrics");
   check_error("report: { summary_json: a.out, html: a.out }", "report.html",
               "same file as report.summary_json");
+  check_error("report: { summary_json: run_stats.csv, csv_prefix: run }", "report.csv_prefix",
+              "writes \"run_stats.csv\", the same file as report.summary_json");
+  check_error("report: { csv_prefix: x, html: x_failures.csv }", "report.csv_prefix",
+              "writes \"x_failures.csv\", the same file as report.html");
 }
 
 TEST_CASE("credentials and TLS settings must fit the broker URL") {
@@ -396,6 +401,10 @@ TEST_CASE("check_files() finds missing TLS files and report directories") {
   c.summary_json = base + "no-such-dir/summary.json";
   CHECK(check_files_error(c).starts_with("report.summary_json: directory"));
   c.summary_json = base + "summary.json";
+  check_files(c);
+  c.csv_prefix = base + "no-such-dir/run";
+  CHECK(check_files_error(c).starts_with("report.csv_prefix: directory"));
+  c.csv_prefix = base + "run";
   check_files(c);
 }
 

@@ -85,6 +85,55 @@ TEST_CASE("each second's histograms are merged over the shards and taken once") 
   CHECK(format_progress(quiet).find("p50 - ms p95 - ms") != std::string::npos);
 }
 
+TEST_CASE("each second keeps Locust's percentiles of its own, and the run's totals so far") {
+  HandFilledFleet fleet(2);
+  ProgressMeter meter(fleet.view(), fleet.interval_reader());
+  HandFilledFleet::publish(fleet.shard(0), {500, 900, 1'300});
+  HandFilledFleet::publish(fleet.shard(1), {2'000, 80'000});
+  bump(fleet.shard(0).topics[0].requests, 6);
+  count_failure(fleet.shard(1).topics[0], FailureReason::timeout);
+  auto first = meter.sample(1.0);
+  LatencyHistogram second;
+  for (std::int64_t us : {500, 900, 1'300, 2'000, 80'000}) second.record(us);
+  for (std::size_t i = 0; i < kReportedPercentiles.size(); ++i) {
+    CAPTURE(kReportedPercentiles[i].name);
+    CHECK(first.percentiles_ms[i] ==
+          static_cast<double>(second.percentile(kReportedPercentiles[i].q)) / 1000.0);
+  }
+  CHECK(first.percentiles_ms.back() == 80.0);  // 100%: the maximum
+  CHECK(first.requests == 6);
+  CHECK(first.failures == 1);
+  CHECK(first.acked_ever);
+  CHECK(first.total_min_ms == 0.5);
+
+  // A quiet second: nothing of its own, the totals as they were.
+  bump(fleet.shard(1).topics[3].requests, 4);
+  auto quiet = meter.sample(2.0);
+  CHECK_FALSE(quiet.acked);
+  CHECK(quiet.acked_ever);
+  CHECK(quiet.requests == 10);
+  CHECK(quiet.total_max_ms == 80.0);
+  CHECK(quiet.total_average_ms == doctest::Approx(second.mean() / 1000.0));
+
+  // The run so far is every second's samples together.
+  HandFilledFleet::publish(fleet.shard(1), {100});
+  auto third = meter.sample(3.0);
+  second.record(100);
+  CHECK(third.total_median_ms == static_cast<double>(second.percentile(0.5)) / 1000.0);
+  CHECK(third.total_min_ms == 0.1);
+  auto point = to_timeline_point(third);
+  CHECK(point.percentiles_ms == third.percentiles_ms);
+  CHECK(point.total_requests == 10);
+  CHECK(point.total_failures == 1);
+  CHECK(point.total_has_latency);
+  CHECK(point.total_median_ms == third.total_median_ms);
+  CHECK(point.total_average_ms == third.total_average_ms);
+  CHECK(point.total_min_ms == 0.1);
+  CHECK(point.total_max_ms == 80.0);
+  CHECK_FALSE(to_timeline_point(ProgressMeter(fleet.view(), fleet.interval_reader()).sample(1.0))
+                  .total_has_latency);
+}
+
 TEST_CASE("the generator's self-check: schedule or loop lag past 100 ms, not at it") {
   struct Case {
     const char* why;

@@ -1,6 +1,6 @@
 // summarize() over a view of hand-filled shards, checked against plain references: sums
 // of the counters, percentiles of the merged histograms against the sorted samples, the
-// total row; the verdict's boundaries through real histograms; the table and the JSON.
+// total row; the verdict's boundaries through real histograms; the table.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "fleet/report/run_summary.hpp"
-#include "tests/support/hand_filled_fleet.hpp"
+#include "fleet/report/summary_json.hpp"
+#include "tests/fleet/report/three_shards.hpp"
 
 using namespace lampi::fleet;
 using lampi::testing::HandFilledFleet;
+using lampi::testing::ThreeShards;
 namespace model = lampi::model;
 using model::Topic;
 
@@ -41,59 +43,6 @@ const TopicRow& row_named(const RunSummary& s, const std::string& name) {
   REQUIRE(it != s.rows.end());
   return *it;
 }
-
-// Three shards with different traffic: latency on two topics, one QoS 0 topic with no
-// PUBACKs, one topic only received, and counters that differ per shard.
-struct ThreeShards {
-  HandFilledFleet fleet{3};
-  std::vector<std::int64_t> changed_us, associated_us, lag_us;
-
-  ThreeShards() {
-    fleet.config.lamps = 30;
-    for (std::size_t k = 0; k < 3; ++k) {
-      auto& st = fleet.shard(k);
-      auto n = static_cast<std::uint64_t>(k + 1);
-      bump(st.connect_attempts, 10 * n + 2);
-      bump(st.connects, 10 * n);
-      bump(st.reconnects, n);
-      bump(st.disconnects[static_cast<std::size_t>(DisconnectReason::lost)], n);
-      bump(st.disconnects[static_cast<std::size_t>(DisconnectReason::keepalive)], k == 2 ? 4 : 0);
-      bump(st.set_config_invalid[static_cast<std::size_t>(model::InvalidClass::wrong_type)], n);
-      bump(st.service_crashes, n);
-      bump(st.service_restarts, n - 1);
-      bump(st.bridge_queued, 100 * n);
-      bump(st.bridge_dropped, n);
-      bump(st.inflight_dropped, 2 * n);
-      bump(st.timeouts, 3 * n);
-      auto& changed = st.topics[model::index_of(Topic::changed)];
-      bump(changed.requests, 1000 * n);
-      bump(changed.failures, n);
-      bump(changed.acked, 1000 * n - n);
-      bump(st.topics[model::index_of(Topic::state_lamp_service)].requests, 7 * n);
-      bump(st.topics[model::index_of(Topic::set_config)].received, 50 * n);
-    }
-    // Response times spread over three decades, dealt round the shards.
-    for (std::int64_t i = 0; i < 3000; ++i) {
-      std::int64_t us = 40 + (i * 7919) % 250'000;
-      fleet.shard(static_cast<std::size_t>(i % 3))
-          .latency[model::index_of(Topic::changed)]
-          .response.record(us);
-      changed_us.push_back(us);
-    }
-    // One shard only answered on this topic.
-    for (std::int64_t i = 0; i < 40; ++i) {
-      std::int64_t us = 900'000 + i * 1000;
-      fleet.shard(1).latency[model::index_of(Topic::associated)].response.record(us);
-      associated_us.push_back(us);
-    }
-    bump(fleet.shard(1).topics[model::index_of(Topic::associated)].requests, 40);
-    for (std::int64_t i = 0; i < 600; ++i) {
-      std::int64_t us = (i * 131) % 20'000;
-      fleet.shard(static_cast<std::size_t>(i % 3)).schedule_lag.record(us);
-      lag_us.push_back(us);
-    }
-  }
-};
 
 }  // namespace
 
@@ -159,6 +108,46 @@ TEST_CASE("summarize has a row per topic with traffic, in topic order, and the t
   CHECK(s.total.received == 300);
   CHECK(s.total.rate_per_s == doctest::Approx(608.2));
   CHECK(s.total.has_latency);
+}
+
+TEST_CASE("nothing lost without a count: late PUBACKs, unacknowledged and unsent messages") {
+  ThreeShards t;
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
+  CHECK(s.timeouts == 18);
+  CHECK(s.late_acks == 6);
+  CHECK(s.unacked_at_end == 30);
+  CHECK(s.unacked_at_power_off == 42);
+  CHECK(s.unsent_at_stop == 66);
+  auto table = render_table(s);
+  CHECK(table.find("bridge queued 600, dropped 6, unsent at the stop 66 | in-flight cap drops 12\n") !=
+        std::string::npos);
+  CHECK(table.find("\nPUBACKs: timeouts 18 (of them 6 acknowledged late) | never acknowledged: 30 "
+                   "by the end, 42 at their lamp's power-off\n") != std::string::npos);
+  auto j = nlohmann::json::parse(render_json(s));
+  CHECK(j["late_acks"] == 6);
+  CHECK(j["unacked_at_end"] == 30);
+  CHECK(j["unacked_at_power_off"] == 42);
+  CHECK(j["unsent_at_stop"] == 66);
+}
+
+TEST_CASE("summarize keeps each row's failures by reason and its whole histogram") {
+  ThreeShards t;
+  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
+  using Reasons = std::array<std::uint64_t, kFailureReasonCount>;
+  const auto& changed = row_named(s, "devices/+/lamp/changed");
+  auto index = [](FailureReason r) { return static_cast<std::size_t>(r); };
+  CHECK(changed.failures_by_reason[index(FailureReason::not_sent)] == 3);  // one per shard
+  CHECK(changed.failures_by_reason[index(FailureReason::timeout)] == 3);   // 0 + 1 + 2
+  CHECK(changed.failures_by_reason[index(FailureReason::inflight_cap)] == 0);
+  CHECK(s.total.failures_by_reason == changed.failures_by_reason);  // the only topic failing
+  CHECK(row_named(s, topic_pattern(Topic::associated)).failures_by_reason == Reasons{});
+
+  // The rows' numbers are read from the histograms they carry, merged over the shards.
+  CHECK(changed.latency.count() == t.changed_us.size());
+  CHECK(changed.latency.percentile(0.95) ==
+        static_cast<std::int64_t>(std::llround(changed.p95_ms * 1000)));
+  CHECK(row_named(s, topic_pattern(Topic::state_lamp_service)).latency.count() == 0);  // QoS 0
+  CHECK(s.total.latency.count() == t.changed_us.size() + t.associated_us.size());
 }
 
 TEST_CASE("summarize merges the shards' histograms: percentiles of all the samples") {
@@ -253,44 +242,6 @@ TEST_CASE("the table lists the topics, then the total under a rule, then the ver
   s.verdict = {VerdictCode::broker_saturated, "p95 response 901.1 ms."};
   CHECK(render_table(s).find("\nVerdict: BROKER SATURATED: p95 response 901.1 ms.\n") !=
         std::string::npos);
-}
-
-TEST_CASE("the JSON keeps its fields, the total last, and adds the verdict's code") {
-  ThreeShards t;
-  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
-  auto j = nlohmann::json::parse(render_json(s));
-  CHECK(j["lamps"] == 30);
-  CHECK(j["lamps_bridged_peak"] == 27);
-  CHECK(j["connects"] == 60);
-  CHECK(j["disconnects"]["keepalive"] == 4);
-  CHECK(j["set_config_invalid"]["wrong_type"] == 6);
-  REQUIRE(j["topics"].size() == s.rows.size() + 1);
-  const auto& total = j["topics"].back();  // what the bench scripts read as the total
-  CHECK(total["name"] == "Aggregated");
-  CHECK(total["requests"] == 6082);
-  CHECK(total["failures"] == 6);
-  CHECK(total["response_ms"]["p95"] == s.total.p95_ms);
-  CHECK(j["topics"][0]["name"] == topic_pattern(Topic::set_config));
-  CHECK_FALSE(j["topics"][0].contains("response_ms"));  // received only: no PUBACKs
-  CHECK(j["valid"] == true);
-  CHECK(j["generator_saturated"] == false);
-  CHECK(j["broker_saturated"] == false);
-  CHECK(j["verdict"] == verdict_text(s.verdict));
-  CHECK(j["verdict"].get<std::string>().starts_with("OK: the broker kept up"));
-  CHECK(j["verdict_code"] == "ok");
-
-  s.verdict = {VerdictCode::generator_saturated, "the generator fell behind."};
-  j = nlohmann::json::parse(render_json(s));
-  CHECK(j["valid"] == false);
-  CHECK(j["generator_saturated"] == true);
-  CHECK(j["broker_saturated"] == false);
-  CHECK(j["verdict"] == "INVALID: the generator fell behind.");
-  CHECK(j["verdict_code"] == "generator_saturated");
-  s.verdict.code = VerdictCode::broker_saturated;
-  j = nlohmann::json::parse(render_json(s));
-  CHECK(j["valid"] == true);
-  CHECK(j["broker_saturated"] == true);
-  CHECK(j["verdict_code"] == "broker_saturated");
 }
 
 TEST_CASE("SLOs are judged on the total row, and all fail when the run is invalid") {

@@ -1,14 +1,20 @@
 // A half-hour run of 5,000 lamps with noise, a one-minute outage at 20 minutes and a
 // failed SLO: the report's test renders it and checks what a reader would look for, and
-// tests/bench/sample_report.cpp writes it to a file for people to look at.
+// tests/bench/sample_report.cpp writes it to a file for people to look at. And a run of
+// three seconds, small enough for its CSV files to be checked byte for byte.
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstdint>
+#include <initializer_list>
 
 #include "fleet/report/html_report.hpp"
+#include "fleet/report/progress.hpp"
 #include "fleet/report/run_summary.hpp"
 #include "fleet/stats/run_timeline.hpp"
+#include "tests/support/hand_filled_fleet.hpp"
 
 namespace lampi::testing {
 
@@ -81,5 +87,82 @@ inline fleet::ConfigRows sample_config() {
 }
 
 inline constexpr const char* kSampleTitle = "Soak: 5000 lamps <touch-drag> & idle";
+
+// ---- Three seconds of four lamps on two shards ----
+//
+// Built as a run builds it: the shards count, the progress meter samples once a second and
+// summarize() reads the totals. lamp/changed: 10 publishes, 8 PUBACKs (one 620 ms late: a
+// timeout), one never acknowledged (a timeout) and one not sent; a service's state: 4
+// publishes, 4 PUBACKs; set_config: 3 received. No PUBACK in the third second.
+struct ShortSample {
+  fleet::RunSummary summary;
+  fleet::RunTimeline timeline;
+};
+
+// 2026-12-01T08:00:00.250Z.
+inline std::chrono::system_clock::time_point short_sample_start() {
+  using namespace std::chrono;
+  return sys_days{year{2026} / December / 1} + 8h + 250ms;
+}
+
+inline ShortSample short_sample() {
+  using fleet::LampPhase;
+  using model::Topic;
+  HandFilledFleet fleet(2);
+  fleet.config.lamps = 4;
+  fleet::ProgressMeter meter(fleet.view(), fleet.interval_reader());
+  std::array<fleet::FleetStats::Interval, 2> second{};
+  auto phases = [&](std::size_t shard, LampPhase p, std::int64_t n) {
+    fleet.shard(shard).lamps_by_phase[static_cast<std::size_t>(p)].store(n);
+  };
+  auto publish = [&](std::size_t shard, Topic t, std::initializer_list<std::int64_t> acked_us) {
+    auto& st = fleet.shard(shard);
+    fleet::bump(st.topics[model::index_of(t)].requests, acked_us.size());
+    for (auto us : acked_us) {
+      st.latency[model::index_of(t)].response.record(us);
+      second[shard].response.record(us);
+    }
+  };
+  auto fail = [&](std::size_t shard, fleet::FailureReason why) {
+    fleet::count_failure(fleet.shard(shard).topics[model::index_of(Topic::changed)], why);
+  };
+  ShortSample out;
+  auto tick = [&](double t) {
+    for (std::size_t k = 0; k < 2; ++k) fleet.shard(k).publish_interval(second[k]);
+    out.timeline.push_back(fleet::to_timeline_point(meter.sample(t)));
+  };
+
+  phases(0, LampPhase::bridged, 2);
+  phases(1, LampPhase::bridged, 1);
+  phases(1, LampPhase::connecting, 1);
+  publish(0, Topic::changed, {900, 1200, 1500, 2000});
+  publish(1, Topic::state_lamp_service, {300, 400});
+  tick(1.0);
+
+  phases(1, LampPhase::connecting, 0);
+  phases(1, LampPhase::bridged, 2);
+  publish(1, Topic::changed, {2500, 3100, 4000, 620'000});
+  fail(1, fleet::FailureReason::timeout);  // the late one
+  publish(0, Topic::state_lamp_service, {500, 700});
+  fleet::bump(fleet.shard(0).topics[model::index_of(Topic::set_config)].received, 3);
+  tick(2.0);
+
+  phases(1, LampPhase::bridged, 1);
+  phases(1, LampPhase::backing_off, 1);
+  fleet::bump(fleet.shard(0).topics[model::index_of(Topic::changed)].requests, 2);
+  fail(0, fleet::FailureReason::timeout);  // never acknowledged
+  fail(0, fleet::FailureReason::not_sent);
+  tick(3.0);
+
+  out.summary =
+      fleet::summarize(fleet.view(), {.started_at = short_sample_start(),
+                                      .ended_at = short_sample_start() + std::chrono::seconds(3),
+                                      .seconds = 3.0,
+                                      .planned_seconds = 3.0,
+                                      .bridged_peak = 4,
+                                      .bridged_at_end = 3,
+                                      .hatched_at_end = 4});
+  return out;
+}
 
 }  // namespace lampi::testing

@@ -192,3 +192,46 @@ TEST_CASE("a bucket holding more than 2^32 samples keeps counting") {
   CHECK(h.percentile(0.75) == 1000);
   CHECK(h.mean() == doctest::Approx(505.0));
 }
+
+TEST_CASE("the non-empty buckets: raw counts whose bounds enclose their samples") {
+  LatencyHistogram h;
+  std::vector<std::int64_t> samples;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20'000; ++i) samples.push_back(static_cast<std::int64_t>(rng() % 3'000'000));
+  for (std::int64_t v : {0, 1, 63, 64, 65, 127, 128}) samples.push_back(v);
+  std::int64_t sum = 0;
+  for (auto v : samples) {
+    h.record(v);
+    sum += v;
+  }
+  CHECK(h.sum() == sum);
+  auto buckets = h.nonempty_buckets();
+  REQUIRE_FALSE(buckets.empty());
+  // Each sample counts in the first bucket whose upper bound reaches it.
+  std::sort(samples.begin(), samples.end());
+  std::size_t next = 0;
+  std::int64_t previous_upper = -1;
+  for (const auto& b : buckets) {
+    CHECK(b.upper_us > previous_upper);
+    CHECK(b.count > 0);
+    std::uint64_t in_bucket = 0;
+    while (next < samples.size() && samples[next] <= b.upper_us) {
+      CHECK(samples[next] > previous_upper);
+      ++in_bucket;
+      ++next;
+    }
+    CHECK(in_bucket == b.count);
+    previous_upper = b.upper_us;
+  }
+  CHECK(next == samples.size());
+  // Below 64 us a bucket is one microsecond: the first ones are the values themselves.
+  CHECK(buckets[0] == LatencyHistogram::Bucket{0, 1});
+  CHECK(buckets[1] == LatencyHistogram::Bucket{1, 1});
+
+  // Above the top, values clamp into the last bucket, whose bound is the top.
+  LatencyHistogram far;
+  far.record(kTop + 12345);
+  far.record(kTop);
+  CHECK(far.nonempty_buckets() == std::vector<LatencyHistogram::Bucket>{{kTop, 2}});
+  CHECK(LatencyHistogram{}.nonempty_buckets().empty());
+}
