@@ -223,3 +223,26 @@ TEST_CASE("/healthz says ok while the fleet is served and not ready otherwise, a
   }
   check_not_ready();  // the fleet has stopped
 }
+
+TEST_CASE("response-time histograms are exported for acknowledged topics only") {
+  HandFilledFleet fleet(1);
+  MetricsExporter exporter({"127.0.0.1", 0}, {});
+  MetricsExporter::Serving serving(exporter, fleet.view());
+  auto body = get(exporter.port(), "/metrics").body;
+  auto has_series = [&](std::string_view topic) {
+    std::string series = "lampi_fleet_response_time_seconds_count{shard=\"0\",topic=\"";
+    return contains(body, series.append(topic).append("\"}"));
+  };
+  // QoS 1 out-topics: each publish gets a PUBACK.
+  CHECK(has_series("devices/+/lamp/changed"));
+  CHECK(has_series("devices/+/lamp/connection/lamp_service/state"));
+  CHECK(has_series("$SYS/broker/connection/+_broker/state"));
+  // QoS 0 (never acknowledged) and in-topics (the lamps never publish them).
+  CHECK_FALSE(has_series("devices/+/lamp/bluetooth"));
+  CHECK_FALSE(has_series("devices/+/lamp/set_config"));
+  CHECK_FALSE(has_series("devices/+/lamp/associated"));
+  // The message counters still name every topic.
+  CHECK(contains(body,
+                 "lampi_fleet_messages_total{shard=\"0\",topic=\"devices/+/lamp/set_config\","
+                 "direction=\"in\"}"));
+}
