@@ -33,6 +33,23 @@ std::string device_prefix(DeviceId id) {
 
 }  // namespace
 
+std::optional<std::uint8_t> remote_publish_qos(Topic t) {
+  switch (t) {
+    case Topic::set_config:
+    case Topic::associated:
+      return std::nullopt;
+    case Topic::bluetooth:
+      return 0;  // lamp_bt_central publishes it at QoS 0
+    case Topic::changed:
+    case Topic::state_lamp_service:
+    case Topic::state_lamp_ui:
+    case Topic::state_bt_peripheral:
+    case Topic::bridge_state:
+      return 1;
+  }
+  return std::nullopt;
+}
+
 std::string local_topic(Topic t, DeviceId id) {
   if (t == Topic::bridge_state) return bridge_state_topic(id);
   return std::string(kLampTopics[index_of(t)]);

@@ -29,6 +29,12 @@ constexpr std::size_t index_of(Topic t) {
   return static_cast<std::size_t>(t);
 }
 
+// The QoS a lamp's own publishes on `t` reach EC2 with (the publisher's QoS capped at the
+// bridge's local subscription, and the bridge's own state at 1), or nullopt for the
+// topics that only come from EC2 (set_config, associated). Only QoS 1 publishes are
+// acknowledged (PUBACK), so only those topics have a response time.
+std::optional<std::uint8_t> remote_publish_qos(Topic t);
+
 // The topic on the lamp's own broker, e.g. "lamp/changed".
 std::string local_topic(Topic t, DeviceId id);
 // The topic on EC2: "devices/<id>/lamp/changed"; the bridge state topic is not prefixed.

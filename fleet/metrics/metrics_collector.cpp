@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "firmware_model/topic.hpp"
+
 namespace lampi::fleet {
 
 namespace {
@@ -120,6 +122,11 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
     auto& response =
         family(out, "lampi_fleet_response_time_seconds",
                "QoS 1 publish to PUBACK, from the scheduled send time.", MetricType::Histogram);
+    // Only the topics lamps publish at QoS 1 ever get a PUBACK: QoS 0 and in-topics would
+    // be histograms that stay empty for the whole run.
+    auto acknowledged = [](std::size_t t) {
+      return model::remote_publish_qos(static_cast<model::Topic>(t)).value_or(0) > 0;
+    };
     for (std::size_t i = 0; i < shards.size(); ++i) {
       std::string shard = shard_label(i);
       for (std::size_t t = 0; t < model::kTopicCount; ++t) {
@@ -132,8 +139,9 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
         add_value(acked, {{"shard", shard}, {"topic", topic}}, static_cast<double>(read(tc.acked)));
         add_value(failures, {{"shard", shard}, {"topic", topic}},
                   static_cast<double>(read(tc.failures)));
-        add_histogram(response, {{"shard", shard}, {"topic", topic}},
-                      shards[i]->latency[t].exported);
+        if (acknowledged(t))
+          add_histogram(response, {{"shard", shard}, {"topic", topic}},
+                        shards[i]->latency[t].exported);
       }
     }
   }

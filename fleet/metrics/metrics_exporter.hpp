@@ -16,11 +16,14 @@ class Collectable;
 
 namespace lampi::fleet {
 
+class HealthHandler;
+
 class MetricsExporter {
  public:
   // Binds `listen` at once (port 0 picks a free one), before anything else starts, so a
   // busy port is a clear error and not a started-and-stopped broker; /healthz answers
-  // from here on. Throws std::runtime_error saying what to do when it cannot bind.
+  // from here on: "not ready" (503) until a Serving starts and after it ends, "ok" (200)
+  // while it lives. Throws std::runtime_error saying what to do when it cannot bind.
   MetricsExporter(const ListenAddress& listen, BuildInfo build);
   ~MetricsExporter();
   MetricsExporter(const MetricsExporter&) = delete;
@@ -50,7 +53,7 @@ class MetricsExporter {
   std::uint16_t port_ = 0;
   BuildInfo build_;
   std::shared_ptr<prometheus::Collectable> fleet_;
-  std::shared_ptr<prometheus::Collectable> health_;
+  std::unique_ptr<HealthHandler> health_;  // outlives the server that calls it
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

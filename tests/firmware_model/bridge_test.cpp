@@ -306,3 +306,35 @@ TEST_CASE("set_config never crosses the bridge outwards, only the lamp/changed i
   REQUIRE(h.wires().size() == 2);
   for (const auto& w : h.wires()) CHECK(w.topic == Topic::changed);
 }
+
+TEST_CASE("remote_publish_qos is the QoS every publish crosses the bridge with") {
+  Harness h;
+  h.power_on();
+  h.run_until(at_ms(100));
+  h.remote_up();  // the bridge's state and the services coming up
+  h.run_until(at_ms(5000));
+  h.set_config_from_ec2(R"({"client": "web", "brightness": 0.5})");
+  h.touch(Slider::brightness, 0.3);
+  h.phone_connect();  // lamp/bluetooth
+  h.ble_brightness(10);
+  h.run_for(std::chrono::seconds(3));  // RSSI reports
+  h.remote_down();
+  h.run_for(std::chrono::seconds(30));  // the reconnect: retained replays
+  h.remote_up();
+  h.power_off(PowerOff::graceful);  // the services' wills
+  std::array<bool, kTopicCount> published{};
+  for (const auto& w : h.wires()) {
+    CAPTURE(w);
+    if (w.kind == RemoteKind::publish) {
+      REQUIRE(remote_publish_qos(w.topic).has_value());
+      CHECK(w.qos == *remote_publish_qos(w.topic));
+      published[index_of(w.topic)] = true;
+    } else if (w.kind == RemoteKind::subscribe) {
+      CHECK_FALSE(remote_publish_qos(w.topic).has_value());
+    }
+  }
+  for (std::size_t t = 0; t < kTopicCount; ++t) {
+    CAPTURE(t);
+    CHECK(published[t] == remote_publish_qos(static_cast<Topic>(t)).has_value());
+  }
+}
