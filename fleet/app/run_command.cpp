@@ -88,39 +88,6 @@ MosquittoProcess start_local_broker() {
   return MosquittoProcess::start(opts);
 }
 
-// What the report shows as "the config used": the settings that shape a run.
-ConfigRows describe(const FleetConfig& c, const std::string& broker_text) {
-  std::string profiles;
-  for (const auto& share : c.profiles)
-    profiles += fmt::format("{}{}:{:g}", profiles.empty() ? "" : ",", profile_name(share.profile),
-                            share.percent);
-  const auto& m = c.model;
-  auto seconds = [](model::Duration d) {
-    return format_duration(std::chrono::duration<double>(d));
-  };
-  return {
-      {"lamps", std::to_string(c.lamps)},
-      {"device_id_base", model::DeviceId{c.device_id_base}.str()},
-      {"broker", broker_text},
-      {"protocol", c.mqtt_version == MqttVersion::v5 ? "5" : "3.1.1"},
-      {"keepalive", seconds(m.keepalive)},
-      {"clean_session", m.clean_session ? "true" : "false"},
-      {"reconnect",
-       fmt::format("base {}, cap {}", seconds(m.reconnect_base), seconds(m.reconnect_cap))},
-      {"hatch_rate", fmt::format("{:g} lamps/s", c.hatch_rate)},
-      {"max_connects_in_flight", std::to_string(c.max_connects_in_flight)},
-      {"source_addresses", std::to_string(c.source_addresses.size())},
-      {"duration", c.duration.count() > 0 ? format_duration(c.duration) : "until stopped"},
-      {"threads", c.threads ? std::to_string(c.threads) : "one per core"},
-      {"seed", std::to_string(c.seed)},
-      {"stop", c.stop_mode == StopMode::graceful ? "graceful" : "power-loss"},
-      {"profiles", profiles},
-      {"response_timeout", format_duration(c.response_timeout)},
-      {"validation", m.mode == model::ValidationMode::faithful ? "faithful" : "strict"},
-      {"bridge_queue_limit", std::to_string(m.bridge_queue_limit)},
-  };
-}
-
 }  // namespace
 
 int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
@@ -150,11 +117,12 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     std::optional<TlsContext> tls;
     if (config.broker->tls) tls.emplace(config.tls, config.broker->host);
     FleetEngine engine(config, broker, tls ? tls->native() : nullptr);
-    log.info("{} lamps on {} thread(s) -> mqtt{}://{}:{} at {:.0f} lamps/s{}", config.lamps,
+    log.info("{} lamps on {} thread(s) -> mqtt{}://{}:{} at {:g} lamps/s{}", config.lamps,
              engine.shards().size(), config.broker->tls ? "s" : "", broker.numeric_host,
              broker.port, config.hatch_rate,
              config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                          : std::string(" until Ctrl-C"));
+    for (const auto& w : config_warnings(config)) log.warn("{}", w);
     std::optional<MetricsExporter::Serving> serving;
     if (metrics) {
       serving.emplace(*metrics, engine.stats_view());
@@ -254,7 +222,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     if (!outputs.report.empty()) {
       try {
         write_html_report(outputs.report, summary, timeline,
-                          describe(config, format_broker_url(*config.broker)),
+                          config_rows(summary.config),
                           fmt::format("lampi-fleet: {} lamps", config.lamps));
         log.info("Report: {}", outputs.report);
       } catch (const std::exception& e) {

@@ -135,7 +135,9 @@ constexpr auto kTls = std::to_array<Key>({
      .value = member<as_bool, &FleetConfig::tls, &TlsConfig::verify>,
      .type = "boolean",
      .fallback = "`true`",
-     .doc = "Verify the broker's certificate. Turn off only to debug certificates."},
+     .doc = "Verify the broker's certificate. Turn off only to debug certificates: a run "
+            "without it says so in a warning at start, in the summary, the JSON "
+            "(`warnings`) and the report."},
 });
 
 constexpr auto kBroker = std::to_array<Key>({

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "fleet/report/output_file.hpp"
+#include "fleet/report/summary_json.hpp"
 #include "fleet/report/svg_chart.hpp"
 
 namespace lampi::fleet {
@@ -33,6 +34,8 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:18px
 .verdict-interrupted{background:#6e7781}
 .verdict .badge{font-size:22px;font-weight:800;letter-spacing:.04em;white-space:nowrap}
 .verdict .detail{font-size:15px}
+.warning{margin:0 0 18px;padding:12px 22px;border-radius:6px;background:#fff8c5;
+border:1px solid #d4a72c;color:#3b2300}
 .facts{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
 @media (max-width:720px){.facts{grid-template-columns:repeat(2,1fr)}}
 .fact{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:10px 14px}
@@ -120,8 +123,12 @@ void header(std::string& out, const RunSummary& s, std::string_view title) {
       verdict_class(s.verdict.code), escape(verdict_names(s.verdict.code).label),
       escape(sentence(s.verdict.detail)));
 
+  for (const auto& w : s.warnings)
+    out += fmt::format("<div class=\"warning\"><strong>Warning:</strong> {}</div>", escape(w));
+
   const TopicRow& total = s.total;
   out += "<div class=\"facts\">";
+  fact(out, "Started (UTC)", utc_timestamp(s.started_at).substr(0, 19) + "Z");
   fact(out, "Duration", duration(s.seconds));
   fact(out, "Lamps", count(s.lamps));
   fact(out, "Bridged at peak", count(s.lamps_bridged_peak));

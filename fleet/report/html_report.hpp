@@ -8,16 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include "fleet/report/config_rows.hpp"
 #include "fleet/report/run_summary.hpp"
 #include "fleet/stats/run_timeline.hpp"
 
 namespace lampi::fleet {
 
-using ConfigRows = std::vector<std::pair<std::string, std::string>>;
-
 // The verdict, run facts and SLOs; charts of lamps, requests/s, response times and
 // connects over time; the per-topic table, the other counters and the config used.
-// Carries no date, so the same run renders the same bytes.
+// Reads no clock (the start time is the summary's), so the same run renders the same bytes.
 std::string render_html_report(const RunSummary& summary, const RunTimeline& timeline,
                                const ConfigRows& config_rows, std::string_view title);
 

@@ -36,11 +36,21 @@ double failure_ratio(const TopicRow& r) {
   return r.requests ? static_cast<double>(r.failures) / static_cast<double>(r.requests) : 0.0;
 }
 
+std::vector<std::string> config_warnings(const FleetConfig& config) {
+  std::vector<std::string> out;
+  if (config.broker && config.broker->tls && !config.tls.verify)
+    out.push_back(
+        "TLS certificate verification was off (broker.tls.verify: false): the lamps did not "
+        "check the broker's certificate or host name as real lamps do.");
+  return out;
+}
+
 RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
   const double seconds = end.seconds;
   const std::uint64_t bridged_peak = end.bridged_peak;
   RunSummary s;
   s.config = fleet.config();
+  s.warnings = config_warnings(s.config);
   s.local_broker = end.local_broker;
   s.started_at = end.started_at;
   s.ended_at = end.ended_at;
@@ -203,6 +213,7 @@ std::string render_table(const RunSummary& s) {
       s.timeouts, s.late_acks, s.unacked_at_end, s.unacked_at_power_off);
   out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
                      s.schedule_lag_p50_ms, s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
+  for (const auto& w : s.warnings) out += fmt::format("Warning: {}\n", w);
   out += fmt::format("Verdict: {}\n", verdict_text(s.verdict));
   for (const auto& slo : s.slos)
     out += fmt::format("SLO {}: {} (wanted {}) {}\n", slo.name, slo.actual, slo.threshold,

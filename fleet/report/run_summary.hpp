@@ -77,12 +77,18 @@ struct RunSummary {
   TopicRow total{"Aggregated"};  // every topic's together; rendered last, as Locust does
   Verdict verdict;
   std::vector<SloResult> slos;  // empty when the config sets none
+  // Settings that weaken what the run proves, said wherever the verdict is (e.g. TLS
+  // without certificate verification).
+  std::vector<std::string> warnings;
   bool slos_passed = true;
 
   bool generator_saturated() const { return verdict.code == VerdictCode::generator_saturated; }
   bool broker_saturated() const { return verdict.code == VerdictCode::broker_saturated; }
   int exit_code() const { return exit_code_for(verdict.code, slos_passed); }
 };
+
+// What the config does that a reader of the results must know; also logged at start.
+std::vector<std::string> config_warnings(const FleetConfig& config);
 
 // Reads the shards' totals; call after they have finished.
 RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end);

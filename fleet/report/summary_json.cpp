@@ -128,6 +128,7 @@ std::string render_json(const RunSummary& s) {
   j["valid"] = measured_the_broker(s.verdict.code);
   j["verdict"] = verdict_text(s.verdict);
   j["verdict_code"] = verdict_names(s.verdict.code).code;
+  j["warnings"] = s.warnings;
   auto& slos = j["slos"] = Json::array();
   for (const auto& slo : s.slos)
     slos.push_back({{"name", slo.name},

@@ -299,3 +299,20 @@ TEST_CASE("errors are log lines too, and --log-level off silences them but not t
   CHECK(r.exit_code == 2);
   CHECK_FALSE(contains(r.output, "error"));
 }
+
+TEST_CASE("tls.verify false: a warning at start, and again with the verdict and in the report") {
+  TempDir dir;
+  auto config = dir.write(
+      "insecure.yaml",
+      fmt::format("broker:\n  url: mqtts://127.0.0.1:{}\n  tls:\n    verify: false\nlamps: 1\n"
+                  "run:\n  duration: 1s\n",
+                  closed_port()));
+  auto report = (dir.path / "r.html").string();
+  auto r = run_cli(fmt::format("run -c {} --metrics-listen \"\" --report {}", config, report));
+  CAPTURE(r.output);
+  const std::string warning = "TLS certificate verification was off (broker.tls.verify: false)";
+  auto at_start = r.output.find("lampi-fleet warning: " + warning);
+  CHECK(at_start < r.output.find("Stopping:"));
+  CHECK(contains(r.output, "\nWarning: " + warning));
+  CHECK(contains(read_text(report), warning));
+}

@@ -3,6 +3,8 @@
 // coordinates are read back and compared with the values that went in.
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -57,6 +59,8 @@ RunTimeline timeline() {
 RunSummary summary() {
   RunSummary s;
   s.seconds = 120;
+  s.started_at = std::chrono::sys_days{std::chrono::year{2026} / 12 / 1} + std::chrono::hours{9} +
+                 std::chrono::minutes{30} + std::chrono::milliseconds{250};
   s.lamps = 1000;
   s.lamps_bridged_peak = 1000;
   s.connect_attempts = 1010;
@@ -83,8 +87,9 @@ RunSummary summary() {
   return s;
 }
 
-const ConfigRows kConfig = {
-    {"broker", "mqtt://127.0.0.1:1883"}, {"lamps", "1000"}, {"profile", "touch-drag:80,idle:20"}};
+const ConfigRows kConfig = {{"broker.url", "mqtt://127.0.0.1:1883"},
+                             {"lamps", "1000"},
+                             {"workload.profiles", "{\"touch-drag\":80,\"idle\":20}"}};
 
 std::unique_ptr<Node> render_and_parse(const RunSummary& s, const RunTimeline& tl,
                                        const ConfigRows& config = kConfig,
@@ -250,12 +255,23 @@ TEST_CASE("the other counters and the config are shown") {
   std::map<std::string, std::string> fact;
   for (const auto* f : facts)
     fact[one(by_class(*f, "label")).all_text()] = one(by_class(*f, "value")).all_text();
+  CHECK(fact["Started (UTC)"] == "2026-12-01T09:30:00Z");
   CHECK(fact["Duration"] == "2m 00s");
   CHECK(fact["Lamps"] == "1,000");
   CHECK(fact["Failures"] == "12 (0.09%)");
   CHECK(fact["Requests/s"] == "108.3");
   CHECK(fact["p95 response (ms)"] == "40.6");
   CHECK(fact["p99 response (ms)"] == "99.9");
+}
+
+TEST_CASE("a setting that weakens the run is a warning above the facts, and only then") {
+  auto plain = render_and_parse(summary(), timeline());
+  CHECK(by_class(*plain, "warning").empty());
+  auto s = summary();
+  s.warnings = {"TLS certificate verification was off (broker.tls.verify: false)."};
+  auto root = render_and_parse(s, timeline());
+  CHECK(one(by_class(*root, "warning")).all_text() ==
+        "Warning: TLS certificate verification was off (broker.tls.verify: false).");
 }
 
 TEST_CASE("text with <, >, & and quotes is escaped everywhere") {

@@ -130,6 +130,20 @@ TEST_CASE("nothing lost without a count: late PUBACKs, unacknowledged and unsent
   CHECK(j["unsent_at_stop"] == 66);
 }
 
+TEST_CASE("TLS without verification is a warning with the verdict, in the table and the JSON") {
+  ThreeShards t;
+  CHECK(summarize(t.fleet.view(), {.seconds = 1.0}).warnings.empty());
+  t.fleet.config.broker = BrokerTarget{true, "broker.example", 8883};
+  CHECK(summarize(t.fleet.view(), {.seconds = 1.0}).warnings.empty());  // verified: fine
+  t.fleet.config.tls.verify = false;
+  auto s = summarize(t.fleet.view(), {.seconds = 1.0});
+  REQUIRE(s.warnings.size() == 1);
+  CHECK(s.warnings[0].starts_with("TLS certificate verification was off (broker.tls.verify: false)"));
+  auto table = render_table(s);
+  CHECK(table.find("\nWarning: TLS certificate verification was off") < table.find("\nVerdict: "));
+  CHECK(nlohmann::json::parse(render_json(s))["warnings"][0] == s.warnings[0]);
+}
+
 TEST_CASE("summarize keeps each row's failures by reason and its whole histogram") {
   ThreeShards t;
   auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});

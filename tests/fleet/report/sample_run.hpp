@@ -80,10 +80,13 @@ inline fleet::RunSummary sample_summary() {
   return s;
 }
 
+// The report's table as a run builds it: every key of a 5,000-lamp config.
 inline fleet::ConfigRows sample_config() {
-  return {{"lamps", "5000"},
-          {"broker", "mqtt://127.0.0.1:1883"},
-          {"profiles", "touch-drag:80,idle:20"}};
+  fleet::FleetConfig c;
+  c.lamps = 5000;
+  c.broker = fleet::BrokerTarget{false, "127.0.0.1", 1883};
+  c.profiles = {{model::Profile::touch_drag, 80.0}, {model::Profile::idle, 20.0}};
+  return fleet::config_rows(c);
 }
 
 inline constexpr const char* kSampleTitle = "Soak: 5000 lamps <touch-drag> & idle";
