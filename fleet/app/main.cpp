@@ -8,6 +8,7 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "fleet/app/build_info.hpp"
@@ -34,6 +35,10 @@ struct Overrides {
   std::optional<std::string> summary_json;
   std::optional<std::string> report;
   std::optional<std::string> csv;
+  std::optional<std::string> ca_file;
+  std::optional<std::string> cert_template;
+  std::optional<std::string> key_template;
+  bool tls_insecure = false;
   bool power_loss = false;
 };
 
@@ -74,6 +79,10 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
   if (o.summary_json) c.summary_json = *o.summary_json;
   if (o.report) c.report_html = *o.report;
   if (o.csv) c.csv_prefix = *o.csv;
+  if (o.ca_file) c.tls.ca_file = *o.ca_file;
+  if (o.cert_template) c.tls.cert_file = *o.cert_template;
+  if (o.key_template) c.tls.key_file = *o.key_template;
+  if (o.tls_insecure) c.tls.verify = false;  // said in a warning at start (config_warnings)
   if (o.power_loss) c.stop_mode = StopMode::power_loss;
   validate(c);
   return c;
@@ -105,6 +114,19 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                  "Also write Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv and "
                  "PREFIX_failures.csv")
       ->type_name("PREFIX");
+  for (auto [flag, value, help] : {
+           std::tuple{"--ca-file", &o.ca_file,
+                      "TLS: PEM CA certificate that signed the broker's (and the lamps') "
+                      "certificates"},
+           {"--cert-template", &o.cert_template,
+            "TLS: each lamp's client certificate, {id} standing for its device ID, e.g. "
+            "'certs/{id}_broker.crt'"},
+           {"--key-template", &o.key_template,
+            "TLS: each lamp's private key, e.g. 'certs/{id}_broker.key'"}})
+    cmd.add_option(flag, *value, help)->type_name("PATH");
+  cmd.add_flag("--tls-insecure", o.tls_insecure,
+               "TLS: do NOT verify the broker's certificate or host name (debugging only; the "
+               "run says so in a warning, the summary and the report)");
   cmd.add_flag("--power-loss", o.power_loss,
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }
@@ -141,10 +163,11 @@ int main(int argc, char** argv) {
   add_log_level(*run, log_level);
 
   Overrides validate_overrides;
-  auto* validate_cmd =
-      app.add_subcommand("validate", "Check a config (and overrides) without connecting");
+  auto* validate_cmd = app.add_subcommand(
+      "validate",
+      "Check a config and the overrides (or, without --config, the command line alone), "
+      "every lamp's certificate included, without connecting");
   validate_cmd->add_option("-c,--config", validate_config, "YAML config")
-      ->required()
       ->check(CLI::ExistingFile);
   add_overrides(*validate_cmd, validate_overrides);
   add_log_level(*validate_cmd, log_level);
@@ -158,7 +181,10 @@ int main(int argc, char** argv) {
       stop_signals.unblock();
       FleetConfig c = build_config(validate_config, validate_overrides);
       check_files(c);
-      fmt::print("{}: OK ({} lamps)\n", validate_config, c.lamps);
+      if (!lamp_certificates_pass(c, *log)) return kExitUsage;
+      fmt::print("{}: OK ({} lamps{})\n",
+                 validate_config.empty() ? "command line" : validate_config, c.lamps,
+                 c.tls.cert_file.empty() ? "" : ", every certificate checked");
       return kExitOk;
     }
     FleetConfig c = build_config(run_config, run_overrides);

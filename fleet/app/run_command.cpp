@@ -12,6 +12,7 @@
 #include "fleet/app/build_info.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/config/config_loader.hpp"
+#include "fleet/engine/certificate_check.hpp"
 #include "fleet/engine/fleet_engine.hpp"
 #include "fleet/engine/preflight.hpp"
 #include "fleet/engine/tls_context.hpp"
@@ -90,6 +91,16 @@ MosquittoProcess start_local_broker() {
 
 }  // namespace
 
+bool lamp_certificates_pass(const FleetConfig& config, spdlog::logger& log) {
+  if (config.tls.cert_file.empty()) return true;
+  auto started = Clock::now();
+  auto problems = check_certificates(config);
+  log.debug("Checked the certificates of {} lamps in {:.2f} s", config.lamps,
+            std::chrono::duration<double>(Clock::now() - started).count());
+  for (const auto& line : certificate_report(problems, config.lamps)) log.error("{}", line);
+  return problems.empty();
+}
+
 int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   FleetConfig config = config_in;
   spdlog::logger& log = *options.log;
@@ -97,6 +108,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
   check_capacity(capacity, config.lamps);
   const OutputPlan outputs = plan_outputs(config, log);
+  if (!lamp_certificates_pass(config, log)) return kExitUsage;
   std::optional<MetricsExporter> metrics;  // bound first: a busy port stops nothing
   if (config.metrics_listen) metrics.emplace(*config.metrics_listen, this_build());
   const BlockedStopSignals& signals = *options.stop_signals;

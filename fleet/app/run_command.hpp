@@ -20,4 +20,9 @@ struct RunOptions {
 // Returns the process exit code (see exit_code_for in fleet/report/verdict.hpp).
 int run_fleet(const FleetConfig& config, const RunOptions& options);
 
+// Every lamp's client certificate and key (fleet/engine/certificate_check.hpp), as `run`
+// checks them before it starts anything and `validate` does: false, with the first
+// problems logged as errors, when any lamp's would fail.
+bool lamp_certificates_pass(const FleetConfig& config, spdlog::logger& log);
+
 }  // namespace lampi::fleet

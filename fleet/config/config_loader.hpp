@@ -55,8 +55,9 @@ FleetConfig load_config(const std::filesystem::path& path);
 void validate(const FleetConfig& config);
 
 // The files a run reads or writes must be there before an hours-long run starts, not at
-// its end: the TLS CA and every lamp's certificate and key, and the report directories.
-// Separate from validate() so that configs can be checked on machines without them.
+// its end: the TLS CA files and the report directories. (Every lamp's certificate and key
+// are checked by check_certificates() in fleet/engine/certificate_check.hpp.) Separate
+// from validate() so that configs can be checked on machines without them.
 void check_files(const FleetConfig& config);
 
 // ---- Values, shared with the command line ----

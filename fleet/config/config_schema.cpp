@@ -117,7 +117,9 @@ constexpr auto kTls = std::to_array<Key>({
      .type = "path",
      .fallback = "`\"\"`",
      .doc = "PEM CA certificate that signed the broker's certificate (the course's "
-            "`lampi_ca.crt`). Only with `mqtts://`."},
+            "`lampi_ca.crt`). Only with `mqtts://`. Unless `client_ca_file` says otherwise, "
+            "every lamp's certificate must be signed by it too: the course's one CA signs "
+            "both."},
     {.name = "cert_file",
      .value = member<as_string, &FleetConfig::tls, &TlsConfig::cert_file>,
      .type = "path template",
@@ -131,6 +133,20 @@ constexpr auto kTls = std::to_array<Key>({
      .type = "path template",
      .fallback = "`\"\"`",
      .doc = "The matching private key, e.g. `certs/{id}_broker.key`. Must contain `{id}`."},
+    {.name = "client_ca_file",
+     .value = member<as_string, &FleetConfig::tls, &TlsConfig::client_ca_file>,
+     .type = "path",
+     .fallback = "`\"\"`: `ca_file`",
+     .doc = "PEM CA certificate the broker checks the lamps' certificates against (its "
+            "`cafile`), when that is not `ca_file`: e.g. a broker whose own certificate comes "
+            "from a public CA. Only with `cert_file`."},
+    {.name = "check_cn",
+     .value = member<as_bool, &FleetConfig::tls, &TlsConfig::check_cn>,
+     .type = "boolean",
+     .fallback = "`true`",
+     .doc = "Before connecting, require each lamp's certificate to have the CN "
+            "`<id>_broker` of that lamp. `false` allows any CN, for a broker that does not "
+            "take the CN as the lamp's identity (no `use_identity_as_username`)."},
     {.name = "verify",
      .value = member<as_bool, &FleetConfig::tls, &TlsConfig::verify>,
      .type = "boolean",

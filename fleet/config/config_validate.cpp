@@ -71,13 +71,18 @@ void validate_broker(const FleetConfig& c) {
          "or use protocol \"5\"");
 
   const auto& t = c.tls;
-  bool tls_files = !t.ca_file.empty() || !t.cert_file.empty() || !t.key_file.empty();
+  bool tls_files = !t.ca_file.empty() || !t.cert_file.empty() || !t.key_file.empty() ||
+                   !t.client_ca_file.empty();
   if (tls_files && !(remote && c.broker->tls))
     fail("broker.tls",
          "set, but broker.url is not mqtts://; use mqtts://host:8883 for TLS or remove broker.tls");
   if (t.cert_file.empty() != t.key_file.empty())
     fail(t.cert_file.empty() ? "broker.tls.cert_file" : "broker.tls.key_file",
-         "missing: a client certificate needs both cert_file and key_file");
+         "missing: a client certificate needs both cert_file and key_file (on the command "
+         "line --cert-template and --key-template)");
+  if (!t.client_ca_file.empty() && t.cert_file.empty())
+    fail("broker.tls.client_ca_file",
+         "set without broker.tls.cert_file; it only checks the lamps' own certificates");
   for (auto [key, value] :
        {std::pair{"broker.tls.cert_file", &t.cert_file}, {"broker.tls.key_file", &t.key_file}})
     if (!value->empty() && value->find("{id}") == std::string::npos)
@@ -216,29 +221,14 @@ void validate(const FleetConfig& c) {
 }
 
 void check_files(const FleetConfig& c) {
+  // Each lamp's certificate and key are checked with the certificates themselves, before
+  // the first lamp connects (fleet/engine/certificate_check.hpp).
   if (!c.tls.ca_file.empty())
     check_readable_file("broker.tls.ca_file", c.tls.ca_file,
                         "the PEM CA certificate that signed the broker's certificate");
-  for (auto [key, tmpl] : {std::pair{"broker.tls.cert_file", &c.tls.cert_file},
-                           {"broker.tls.key_file", &c.tls.key_file}}) {
-    if (tmpl->empty()) continue;
-    // Every lamp, not a sample: a soak that loses lamp 4,321 an hour in is a wasted soak.
-    std::size_t missing = 0;
-    std::string first;
-    for (std::size_t i = 0; i < c.lamps; ++i) {
-      auto path = expand_id_template(*tmpl, model::device_id_at(c.device_id_base, i));
-      std::error_code ec;
-      if (std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), R_OK) == 0) continue;
-      if (missing++ == 0) first = path;
-    }
-    if (missing == 0) continue;
-    std::string problem = in_quotes(first) + " is missing or unreadable";
-    if (missing > 1)
-      problem += ", and so are " + std::to_string(missing - 1) + " more of the " +
-                 std::to_string(c.lamps) + " lamps' files";
-    fail(key, problem + "; expected one file per lamp, {id} standing for its device ID (" +
-                  in_quotes(*tmpl) + ")");
-  }
+  if (!c.tls.client_ca_file.empty())
+    check_readable_file("broker.tls.client_ca_file", c.tls.client_ca_file,
+                        "the PEM CA certificate that signed the lamps' certificates");
   check_output_dir("report.summary_json", c.summary_json);
   check_output_dir("report.html", c.report_html.value_or(""));
   if (!c.csv_prefix.empty()) check_output_dir("report.csv_prefix", c.csv_prefix + kCsvSuffixes[0]);

@@ -31,6 +31,8 @@ struct TlsConfig {
   std::string ca_file;
   std::string cert_file;  // path template; "{id}" becomes the device id
   std::string key_file;   // path template; "{id}" becomes the device id
+  std::string client_ca_file;  // what the broker checks the lamps' certificates with; "": ca_file
+  bool check_cn = true;        // each lamp's certificate must have the CN <id>_broker
   bool verify = true;
 };
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -22,14 +23,15 @@
 
 namespace lampi::testing {
 
-inline void run_shell(const std::string& cmd) {
+// Runs an openssl (or other) shell command that must succeed, its output discarded.
+inline void run_quietly(const std::string& cmd) {
   INFO(cmd);
   REQUIRE(std::system((cmd + " >/dev/null 2>&1").c_str()) == 0);
 }
 
 // <dir>/<name>.key and <dir>/<name>.crt, self-signed.
 inline void make_ca(const std::filesystem::path& dir, const std::string& name) {
-  run_shell(fmt::format(
+  run_quietly(fmt::format(
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout {} "
       "-out {} -days 2 -subj /CN={}",
       (dir / (name + ".key")).string(), (dir / (name + ".crt")).string(), name));
@@ -39,14 +41,37 @@ inline void make_ca(const std::filesystem::path& dir, const std::string& name) {
 inline void make_cert(const std::filesystem::path& dir, const std::string& name,
                       const std::string& cn, const std::string& ca, const std::string& san = "") {
   auto p = [&](const std::string& f) { return (dir / f).string(); };
-  run_shell(fmt::format(
+  run_quietly(fmt::format(
       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout {} -out {} "
       "-subj /CN={} {}",
       p(name + ".key"), p(name + ".csr"), cn, san.empty() ? "" : "-addext subjectAltName=" + san));
-  run_shell(
+  run_quietly(
       fmt::format("openssl x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -out {} -days 2 "
                   "-copy_extensions copy",
                   p(name + ".csr"), p(ca + ".crt"), p(ca + ".key"), p(name + ".crt")));
+}
+
+// <dir>/<name>.crt signed by <dir>/<ca>.* for the key of <dir>/<name>.csr (left by
+// make_cert), valid from `start` to `end` (openssl's YYYYMMDDHHMMSSZ): one expired long ago,
+// or not valid for decades, with `openssl ca`, as faketime is not there to help.
+inline void make_dated_cert(const std::filesystem::path& dir, const std::string& name,
+                            const std::string& ca, const std::string& start,
+                            const std::string& end) {
+  auto p = [&](const std::string& f) { return (dir / f).string(); };
+  const auto db = dir / ("ca-db-" + name);
+  std::filesystem::create_directories(db);
+  std::ofstream(db / "index.txt").flush();
+  std::ofstream(db / "serial") << "01\n";
+  std::ofstream(db / "ca.cnf") << fmt::format(
+      "[ca]\ndefault_ca = d\n[d]\ndatabase = {0}/index.txt\nnew_certs_dir = {0}\n"
+      "serial = {0}/serial\ndefault_md = sha256\npolicy = p\nunique_subject = no\n"
+      "[p]\ncommonName = supplied\n",
+      db.string());
+  run_quietly(fmt::format(
+      "openssl ca -batch -notext -config {}/ca.cnf -cert {} -keyfile {} -in {} -out {} "
+      "-startdate {} -enddate {}",
+      db.string(), p(ca + ".crt"), p(ca + ".key"), p(name + ".csr"), p(name + ".crt"), start,
+      end));
 }
 
 // <dir>/<cn>.crt and <dir>/<cn>.key for each CN, all with one key (linked), in one shell:
@@ -54,7 +79,7 @@ inline void make_cert(const std::filesystem::path& dir, const std::string& name,
 inline void make_certs_sharing_key(const std::filesystem::path& dir,
                                    const std::vector<std::string>& cns, const std::string& ca) {
   auto p = [&](const std::string& f) { return (dir / f).string(); };
-  run_shell(
+  run_quietly(
       fmt::format("openssl ecparam -name prime256v1 -genkey -noout -out {}", p("shared.key")));
   std::string script = "set -e";
   for (const auto& cn : cns)
@@ -62,7 +87,7 @@ inline void make_certs_sharing_key(const std::filesystem::path& dir,
         "; openssl req -new -x509 -key {0} -subj /CN={1} -CA {2} -CAkey {3} -days 2 -out {4}"
         "; ln -sf {0} {5}",
         p("shared.key"), cn, p(ca + ".crt"), p(ca + ".key"), p(cn + ".crt"), p(cn + ".key"));
-  run_shell("sh -c '" + script + "'");
+  run_quietly("sh -c '" + script + "'");
 }
 
 // A port nobody listens on right now (the broker binds it soon after).

@@ -169,8 +169,14 @@ TEST_CASE("--help reads well") {
   CHECK(r.exit_code == 0);
   for (const char* flag :
        {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
-        "--power-loss", "--summary-json", "--metrics-listen", "--report", "--csv PREFIX"})
+        "--power-loss", "--summary-json", "--metrics-listen", "--report", "--csv PREFIX",
+        "--ca-file PATH", "--cert-template PATH", "--key-template PATH", "--tls-insecure"})
     CHECK(r.output.find(flag) != std::string::npos);
+  // validate takes the same overrides, and no --config is needed.
+  r = run_cli("validate --help");
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "--cert-template PATH"));
+  CHECK_FALSE(contains(r.output, "REQUIRED"));
 }
 
 TEST_CASE("--version names the version, the git revision and the build type") {

@@ -99,7 +99,8 @@ TEST_CASE("docs/config.md documents every override, and its complete config is o
   const std::string doc = config_doc();
   for (auto flag :
        {"--lamps", "--broker", "--duration", "--hatch-rate", "--profile", "--threads", "--seed",
-        "--metrics-listen", "--summary-json", "--report", "--csv", "--power-loss"}) {
+        "--metrics-listen", "--summary-json", "--report", "--csv", "--ca-file", "--cert-template",
+        "--key-template", "--tls-insecure", "--power-loss"}) {
     CAPTURE(std::string(flag));
     CHECK(doc.find("`" + std::string(flag) + "`") != std::string::npos);
   }
