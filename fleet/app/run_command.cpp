@@ -193,7 +193,10 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
                                           .bridged_peak = meter.bridged_peak(),
                                           .bridged_at_end = phase(LampPhase::bridged),
                                           .hatched_at_end = config.lamps - phase(LampPhase::off),
-                                          .local_broker = local_broker.has_value()});
+                                          .local_broker = local_broker.has_value(),
+                                          .broker_events = find_broker_events(
+                                              timeline, config.slo.min_bridged_ratio.value_or(
+                                                            kDefaultMinBridgedRatio))});
     summary.build = this_build();
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));

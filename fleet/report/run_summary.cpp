@@ -135,7 +135,9 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
        .connect_failures = failure_counts(s),
        .interrupted = end.interrupted,
        .seconds = seconds,
-       .planned_seconds = end.planned_seconds});
+       .planned_seconds = end.planned_seconds,
+       .broker_events = end.broker_events});
+  s.broker_events = end.broker_events;
   return s;
 }
 

@@ -50,6 +50,7 @@ struct RunEnd {
   std::uint64_t bridged_at_end = 0;
   std::uint64_t hatched_at_end = 0;
   bool local_broker = false;  // no broker.url: lampi-fleet started a mosquitto of its own
+  BrokerEvents broker_events{};  // find_broker_events() over the run's timeline
 };
 
 struct RunSummary {
@@ -76,6 +77,7 @@ struct RunSummary {
   std::vector<TopicRow> rows;    // topics with traffic, in topic order
   TopicRow total{"Aggregated"};  // every topic's together; rendered last, as Locust does
   Verdict verdict;
+  BrokerEvents broker_events;
   std::vector<SloResult> slos;  // empty when the config sets none
   // Settings that weaken what the run proves, said wherever the verdict is (e.g. TLS
   // without certificate verification).
