@@ -22,7 +22,8 @@ struct MosquittoOptions {
   std::string binary = "/usr/sbin/mosquitto";
   // Started by root, the broker runs as this user, who is given its temp dir; Debian's
   // mosquitto package creates it. Root only when the user does not exist, cannot reach
-  // the temp dir (TMPDIR), or cannot be changed to (no CAP_SETUID/CAP_SETGID).
+  // the temp dir (TMPDIR), or cannot be changed to (no CAP_SETUID/CAP_SETGID). Files
+  // that extra_config_lines name (certificates, password files) must be readable by it.
   std::string user = "mosquitto";
   // The database lives in the broker's temp dir; it is written on stop(), not on
   // kill(), so retained messages and sessions survive stop() + restart() only.
