@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <atomic>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -191,4 +192,47 @@ TEST_CASE("a broker that stops answering but keeps its connections: STALLED, exi
   CHECK(j["verdict_code"] == "stalled");
   CHECK(j["stall"]["seconds"].get<double>() >= 3.0);
   CHECK(j["outage"].is_null());
+}
+
+TEST_CASE("a local broker that dies mid-run leaves its log, and the last words say where") {
+  Outputs out;
+  auto r =
+      run_cli_signalled("KILL", "after:2", "run -n 5 -d 4s " + out.args(), SignalTarget::child);
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 5);  // every lamp lost its broker mid-run
+  CHECK(contains(r.output, "Verdict: OUTAGE: at "));
+  std::smatch started;
+  REQUIRE(std::regex_search(r.output, started,
+                            std::regex(R"(Started a local mosquitto on \S+ \(log: (\S+)\))")));
+  const std::string log = started[1];
+  CHECK(contains(r.output, "The local mosquitto exited during the run (killed by SIGKILL)"));
+  auto lines = lines_of(r.output);
+  REQUIRE_FALSE(lines.empty());
+  CHECK(contains(lines.back(), "error: The local mosquitto's log is kept: " + log));
+  CHECK(contains(read_text(log), " running"));
+  std::filesystem::remove_all(std::filesystem::path(log).parent_path());
+}
+
+TEST_CASE("a run that ends OK takes its local broker's files with it") {
+  Outputs out;
+  auto r = run_cli("run -n 2 -d 1s " + out.args());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  std::smatch started;
+  REQUIRE(std::regex_search(r.output, started,
+                            std::regex(R"(Started a local mosquitto on \S+ \(log: (\S+)\))")));
+  CHECK_FALSE(std::filesystem::exists(std::string(started[1])));
+  CHECK_FALSE(contains(r.output, "log is kept:"));
+}
+
+TEST_CASE("a run that does not end OK keeps its local broker's log, and says where") {
+  Outputs out;
+  auto r = run_cli_signalled("TERM", "after:2", "run -n 2 -d 30s " + out.args());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 4);
+  std::smatch kept;
+  REQUIRE(
+      std::regex_search(r.output, kept, std::regex(R"(The local mosquitto's log is kept: (\S+))")));
+  CHECK(contains(read_text(std::string(kept[1])), " running"));
+  std::filesystem::remove_all(std::filesystem::path(std::string(kept[1])).parent_path());
 }
