@@ -73,6 +73,7 @@ std::string_view verdict_class(VerdictCode code) {
     case VerdictCode::not_connected:
     case VerdictCode::outage:
     case VerdictCode::stalled:
+    case VerdictCode::duplicate_ids:
       return "verdict-invalid";
     case VerdictCode::interrupted:
       return "verdict-interrupted";

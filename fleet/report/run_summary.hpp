@@ -65,6 +65,7 @@ struct RunSummary {
   std::uint64_t lamps_bridged_peak = 0;
   std::uint64_t lamps_bridged_at_end = 0, lamps_hatched_at_end = 0;
   std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
+  std::uint64_t lamps_flapping = 0;  // see FleetStats::lamps_flapping
   std::vector<std::pair<std::string, std::uint64_t>> disconnects;         // by reason
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
   std::uint64_t service_crashes = 0, service_restarts = 0;

@@ -112,6 +112,7 @@ std::string render_json(const RunSummary& s) {
   j["bridge_dropped"] = s.bridge_dropped;
   j["inflight_dropped"] = s.inflight_dropped;
   j["timeouts"] = s.timeouts;
+  j["lamps_flapping"] = s.lamps_flapping;
   j["late_acks"] = s.late_acks;
   j["unacked_at_end"] = s.unacked_at_end;
   j["unacked_at_power_off"] = s.unacked_at_power_off;

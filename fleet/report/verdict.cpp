@@ -21,6 +21,8 @@ VerdictNames verdict_names(VerdictCode code) {
       return {"outage", "OUTAGE"};
     case VerdictCode::stalled:
       return {"stalled", "STALLED"};
+    case VerdictCode::duplicate_ids:
+      return {"duplicate_ids", "DUPLICATE IDS"};
   }
   return {"ok", "OK"};
 }
@@ -70,6 +72,7 @@ std::string outage_detail(const VerdictInputs& in) {
 }  // namespace
 
 VerdictCode judge_verdict(const VerdictInputs& in) {
+  if (in.lamps_flapping > 0) return VerdictCode::duplicate_ids;
   if (in.broker_events.outage) return VerdictCode::outage;
   if (too_few_bridged(in) && !still_connecting(in)) return VerdictCode::not_connected;
   if (in.broker_events.stall) return VerdictCode::stalled;
@@ -87,6 +90,14 @@ Verdict verdict_for(const VerdictInputs& in) {
       return {code, not_connected_detail(in)};
     case VerdictCode::outage:
       return {code, outage_detail(in)};
+    case VerdictCode::duplicate_ids:
+      return {code, fmt::format(
+                        "{} lamps had their connection taken away again and again while the "
+                        "broker let them straight back in: another client uses the same device "
+                        "IDs (mosquitto logs \"already connected, closing old connection\"), "
+                        "such as a second lampi-fleet with the same device_id_base, or real "
+                        "lamps. Give each fleet its own device_id_base.",
+                        in.lamps_flapping)};
     case VerdictCode::stalled: {
       const Stall& st = *in.broker_events.stall;
       return {code, fmt::format("from {:.0f} s for {:.0f} s the broker kept {} lamps' connections "
@@ -135,6 +146,8 @@ int exit_code_for(VerdictCode code, bool slos_passed) {
     case VerdictCode::outage:
     case VerdictCode::stalled:
       return kExitBrokerFailed;
+    case VerdictCode::duplicate_ids:
+      return kExitDuplicateIds;
     case VerdictCode::broker_saturated:
     case VerdictCode::generator_saturated:
       return kExitFailed;

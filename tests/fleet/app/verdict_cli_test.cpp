@@ -194,6 +194,33 @@ TEST_CASE("a broker that stops answering but keeps its connections: STALLED, exi
   CHECK(j["outage"].is_null());
 }
 
+TEST_CASE("two fleets with the same device IDs on one broker: DUPLICATE IDS, exit 6") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  auto config = dir.write(
+      "twins.yaml", fmt::format("broker:\n  url: mqtt://127.0.0.1:{}\n  reconnect:\n"
+                                "    base: 200ms\n    cap: 400ms\nlamps: 10\nrun:\n"
+                                "  duration: 8s\nmetrics:\n  listen: \"\"\n",
+                                broker.port()));
+  auto fleet = [&](const char* name) {
+    return fmt::format("{} run -c {} --report \"\" --summary-json {}/{}.json > {}/{}.txt 2>&1; "
+                       "echo $? > {}/{}.code",
+                       LAMPI_FLEET_BIN, config, dir.path.string(), name, dir.path.string(), name,
+                       dir.path.string(), name);
+  };
+  auto r = run_shell(fmt::format("( {} ) & ( {} ); wait", fleet("a"), fleet("b")));
+  for (const char* name : {"a", "b"}) {
+    CAPTURE(std::string(name));
+    auto output = read_text(dir.path / (std::string(name) + ".txt"));
+    CAPTURE(output);
+    CHECK(read_text(dir.path / (std::string(name) + ".code")) == "6\n");
+    CHECK(contains(output, "Verdict: DUPLICATE IDS: "));
+    auto j = nlohmann::json::parse(read_text(dir.path / (std::string(name) + ".json")));
+    CHECK(j["verdict_code"] == "duplicate_ids");
+    CHECK(j["lamps_flapping"].get<int>() > 0);
+  }
+}
+
 TEST_CASE("a local broker that dies mid-run leaves its log, and the last words say where") {
   Outputs out;
   auto r =

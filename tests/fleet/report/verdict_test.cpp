@@ -111,12 +111,13 @@ TEST_CASE("each verdict code has its own machine name and label") {
   CHECK(verdict_names(interrupted).code == "interrupted");
   CHECK(verdict_names(interrupted).label == "INTERRUPTED");
   for (auto c :
-       {ok, broker_saturated, generator_saturated, not_connected, interrupted, outage, stalled}) {
+       {ok, broker_saturated, generator_saturated, not_connected, interrupted, outage, stalled,
+        duplicate_ids}) {
     codes.insert(verdict_names(c).code);
     labels.insert(verdict_names(c).label);
   }
-  CHECK(codes.size() == 7);
-  CHECK(labels.size() == 7);
+  CHECK(codes.size() == 8);
+  CHECK(labels.size() == 8);
 }
 
 TEST_CASE("the verdict's text is its label and a detail quoting the numbers") {
@@ -232,7 +233,8 @@ TEST_CASE("each verdict has its documented exit code, and only a broker measurem
                                       {not_connected, false, 3, false},
                                       {interrupted, true, 4, false},
                                       {outage, true, 5, true},
-                                      {stalled, false, 5, true}}) {
+                                      {stalled, false, 5, true},
+                                      {duplicate_ids, true, 6, false}}) {
     CAPTURE(verdict_names(c.code).code);
     CAPTURE(c.slos_passed);
     CHECK(exit_code_for(c.code, c.slos_passed) == c.exit);
@@ -289,4 +291,19 @@ TEST_CASE("OUTAGE and STALLED name what the broker did, before any other verdict
   CHECK(measured_the_broker(stalled));
   CHECK(verdict_names(outage).label == "OUTAGE");
   CHECK(verdict_names(stalled).code == "stalled");
+}
+
+TEST_CASE("lamps fighting a twin over their ids: DUPLICATE IDS, before the outage it looks like") {
+  using enum VerdictCode;
+  auto in = lamps(20, 12, 20);
+  in.broker_events.outage = Outage{3, std::nullopt, 20, 8};
+  in.lamps_flapping = 14;
+  CHECK(judge_verdict(in) == duplicate_ids);
+  CHECK(verdict_text(verdict_for(in)).starts_with(
+      "DUPLICATE IDS: 14 lamps had their connection taken away again and again while the broker "
+      "let them straight back in: another client uses the same device IDs"));
+  CHECK(verdict_for(in).detail.ends_with("Give each fleet its own device_id_base."));
+  CHECK(exit_code_for(duplicate_ids, true) == kExitDuplicateIds);
+  in.lamps_flapping = 0;
+  CHECK(judge_verdict(in) == outage);
 }
