@@ -14,8 +14,6 @@ namespace {
 constexpr auto kSecond = std::chrono::seconds(1);
 constexpr auto kStopPoll = std::chrono::milliseconds(20);
 
-// Enough to see each reason's lamps and words in the log; the counters carry the rest.
-constexpr std::uint64_t kNotesPerReason = 3;
 // Bridged connections lost this many times in a row, each reconnect let straight in.
 constexpr std::uint8_t kFlapsForDuplicate = 3;
 }  // namespace
@@ -266,7 +264,7 @@ DisconnectReason Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
   DisconnectReason why = classify(end);
   auto i = static_cast<std::size_t>(why);
   bump(stats_.disconnects[i]);
-  if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kNotesPerReason)
+  if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kFailureNotesPerReason)
     interval_.failure_notes.push_back({why, slot.lamp.id.str(), describe(end)});
   note_flapping(slot, why);
   return why;

@@ -58,6 +58,9 @@ struct FailureNote {
   std::string detail;  // e.g. "Connection refused", "Connection Refused: not authorised."
 };
 
+// Enough to see each reason's lamps and words in the log; the counters carry the rest.
+inline constexpr std::uint64_t kFailureNotesPerReason = 3;
+
 using Counter = std::atomic<std::uint64_t>;
 
 inline void bump(Counter& c, std::uint64_t n = 1) {
