@@ -18,6 +18,7 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]})); then
+  echo "Installing ${missing[*]}"
   sudo_cmd=()
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
@@ -25,10 +26,7 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Debian starts the packaged brokers as services; lampi-fleet and its tests start
-# their own on free loopback ports, so the system ones are not needed.
-for svc in mosquitto prometheus; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    systemctl stop "$svc" || true
-  fi
-done
+# Services are left as they are. Debian starts mosquitto and prometheus when it installs
+# them, and a machine's own broker may well be the one under test: stopping it would cut
+# the user off. lampi-fleet and its tests start their own on free loopback ports, so they
+# never need the system's stopped.

@@ -1,5 +1,6 @@
 // A number from the command line, read strictly: the whole text must be the number, in
-// range, or the error quotes exactly what was typed ("-5" never becomes 18446744073709551611).
+// range, or the error quotes what was typed ("-5" never becomes 18446744073709551611), or
+// the start of it when it is long.
 #pragma once
 
 #include <charconv>
@@ -29,7 +30,7 @@ T parse_number_option(std::string_view flag, std::string_view text, T min, T max
   if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
   if (!ok)
     throw ConfigError("command line", std::string(flag),
-                      fmt::format("must be {}; got \"{}\"", what, text));
+                      fmt::format("must be {}; got {}", what, quote_value(text)));
   return value;
 }
 

@@ -89,37 +89,20 @@ MosquittoProcess start_local_broker() {
   return MosquittoProcess::start(opts);
 }
 
-}  // namespace
-
-bool lamp_certificates_pass(const FleetConfig& config, spdlog::logger& log) {
-  if (config.tls.cert_file.empty()) return true;
-  auto started = Clock::now();
-  auto problems = check_certificates(config);
-  log.debug("Checked the certificates of {} lamps in {:.2f} s", config.lamps,
-            std::chrono::duration<double>(Clock::now() - started).count());
-  for (const auto& line : certificate_report(problems, config.lamps)) log.error("{}", line);
-  return problems.empty();
-}
-
-int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
-  FleetConfig config = config_in;
+// The engine's part of a run, against a broker that is up (the local one when `local`
+// is not null, watched every second). Returns the exit code.
+int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan& outputs,
+                std::optional<MetricsExporter>& metrics, MosquittoProcess* local) {
   spdlog::logger& log = *options.log;
-  Capacity capacity = measure_capacity(config.source_addresses.size());
-  log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
-  check_capacity(capacity, config.lamps);
-  const OutputPlan outputs = plan_outputs(config, log);
-  if (!lamp_certificates_pass(config, log)) return kExitUsage;
-  std::optional<MetricsExporter> metrics;  // bound first: a busy port stops nothing
-  if (config.metrics_listen) metrics.emplace(*config.metrics_listen, this_build());
   const BlockedStopSignals& signals = *options.stop_signals;
-
-  std::optional<MosquittoProcess> local_broker;
-  if (!config.broker) {
-    local_broker = start_local_broker();
-    config.broker = BrokerTarget{false, local_broker->address(), local_broker->port()};
-    log.info("Started a local mosquitto on {}:{} (log: {}); it stops with the run.",
-             local_broker->address(), local_broker->port(), local_broker->log_path().string());
-  }
+  bool local_gone = false;  // said once, as soon as it is noticed
+  auto watch_local_broker = [&] {
+    if (local == nullptr || local_gone || local->running()) return;
+    local_gone = true;
+    if (options.progress_to_terminal) fmt::print(stderr, "\r\033[K");
+    log.error("The local mosquitto exited during the run ({}); the lamps cannot reconnect.",
+              local->exit_status());
+  };
   ResolvedBroker broker = resolve_broker(*config.broker);
   log.debug("Broker {} resolved to {}:{}", format_broker_url(*config.broker), broker.numeric_host,
             broker.port);
@@ -156,6 +139,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     const double planned_s = config.duration.count();
     while (!engine.finished()) {
       bool signalled = wait_for_signal(signals.set(), std::chrono::milliseconds(1000));
+      watch_local_broker();
       double now_s = elapsed();
       auto sample = meter.sample(now_s);
       auto failure_lines = failure_log.lines(sample);
@@ -192,6 +176,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
     }
     engine.join();
     if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
+    watch_local_broker();
     log.debug("Every shard has stopped after {:.1f} s", elapsed());
     auto phase = [&](LampPhase p) {
       return static_cast<std::uint64_t>(last_running.by_phase[static_cast<std::size_t>(p)]);
@@ -205,7 +190,10 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
                                           .bridged_peak = meter.bridged_peak(),
                                           .bridged_at_end = phase(LampPhase::bridged),
                                           .hatched_at_end = config.lamps - phase(LampPhase::off),
-                                          .local_broker = local_broker.has_value()});
+                                          .local_broker = local != nullptr,
+                                          .broker_events = find_broker_events(
+                                              timeline, config.slo.min_bridged_ratio.value_or(
+                                                            kDefaultMinBridgedRatio))});
     summary.build = this_build();
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
@@ -246,6 +234,59 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
         }
       }
     }
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+bool lamp_certificates_pass(const FleetConfig& config, spdlog::logger& log) {
+  if (config.tls.cert_file.empty()) return true;
+  auto started = Clock::now();
+  auto problems = check_certificates(config);
+  log.debug("Checked the certificates of {} lamps in {:.2f} s", config.lamps,
+            std::chrono::duration<double>(Clock::now() - started).count());
+  for (const auto& line : certificate_report(problems, config.lamps)) log.error("{}", line);
+  return problems.empty();
+}
+
+int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
+  FleetConfig config = config_in;
+  spdlog::logger& log = *options.log;
+  Capacity capacity = measure_capacity(config.source_addresses.size());
+  log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
+  check_capacity(capacity, config.lamps);
+  const OutputPlan outputs = plan_outputs(config, log);
+  if (!lamp_certificates_pass(config, log)) return kExitUsage;
+  std::optional<MetricsExporter> metrics;  // bound first: a busy port stops nothing
+  if (config.metrics_listen) metrics.emplace(*config.metrics_listen, this_build());
+
+  std::optional<MosquittoProcess> local_broker;
+  if (!config.broker) {
+    local_broker = start_local_broker();
+    config.broker = BrokerTarget{false, local_broker->address(), local_broker->port()};
+    log.info(
+        "Started a local mosquitto on {}:{} (log: {}); it stops with the run, and its log is "
+        "kept if the run does not end OK.",
+        local_broker->address(), local_broker->port(), local_broker->log_path().string());
+    if (!local_broker->user().empty())
+      log.debug("The local mosquitto runs as user {}", local_broker->user());
+  }
+  MosquittoProcess* const local = local_broker ? &*local_broker : nullptr;
+  int exit_code = kExitUsage;
+  try {
+    exit_code = drive_fleet(config, options, outputs, metrics, local);
+  } catch (const std::exception& e) {
+    if (local == nullptr) throw;
+    local->keep_files();
+    throw std::runtime_error(fmt::format("{}; the local mosquitto's log is kept: {}", e.what(),
+                                         local->log_path().string()));
+  }
+  // Its files go with it after a run that ended OK; otherwise the log stays for a look.
+  if (local != nullptr && (exit_code != kExitOk || !local->running())) {
+    local->keep_files();
+    log.log(local->running() ? spdlog::level::warn : spdlog::level::err,
+            "The local mosquitto's log is kept: {}", local->log_path().string());
   }
   return exit_code;
 }

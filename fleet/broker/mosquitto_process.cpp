@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -163,6 +165,61 @@ std::filesystem::path make_temp_dir() {
   return std::filesystem::path(buf.data());
 }
 
+// Whether uid/gid may search every directory above `dir`, so as to reach it.
+bool reachable_by(const std::filesystem::path& dir, uid_t uid, gid_t gid) {
+  std::error_code ec;
+  auto p = std::filesystem::absolute(dir, ec).parent_path();
+  if (ec) return false;
+  for (;; p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return false;
+    const mode_t search = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+    if ((st.st_mode & search) == 0) return false;
+    if (p == p.parent_path()) return true;
+  }
+}
+
+// Whom the broker runs as. The child changes to it itself, before PR_SET_PDEATHSIG: a
+// change of credentials clears that signal, so mosquitto's own `user` switch would let
+// an orphaned broker live on.
+struct Identity {
+  std::string name;  // "" when we are not root
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool change = false;
+};
+
+// Whether this process may change user and group (CAP_SETUID and CAP_SETGID), which a
+// container's root may have been denied; the broker inherits what we have.
+bool can_change_user() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    const unsigned long long caps = std::strtoull(line.c_str() + 7, nullptr, 16);
+    constexpr unsigned long long kSetgid = 1ULL << 6, kSetuid = 1ULL << 7;
+    return (caps & kSetgid) != 0 && (caps & kSetuid) != 0;
+  }
+  return false;
+}
+
+// Started by root, the broker runs as `user`, who is handed `dir` (config, log,
+// persistence). Falls back to root when the user does not exist, could not reach the
+// dir, or cannot be changed to. Not root: nothing changes, and the name is "".
+Identity choose_identity(const std::string& user, const std::filesystem::path& dir) {
+  if (::geteuid() != 0) return {};
+  Identity root{.name = "root"};
+  if (user.empty() || user == "root" || !can_change_user()) return root;
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr)
+    return root;
+  if (!reachable_by(dir, pw.pw_uid, pw.pw_gid) || ::chown(dir.c_str(), pw.pw_uid, pw.pw_gid) != 0)
+    return root;
+  return {.name = user, .uid = pw.pw_uid, .gid = pw.pw_gid, .change = true};
+}
+
 std::uintmax_t size_or_zero(const std::filesystem::path& p) {
   std::error_code ec;
   auto n = std::filesystem::file_size(p, ec);
@@ -212,10 +269,11 @@ std::string describe_status(int status) {
   return "wait status " + std::to_string(status);
 }
 
-void reap_blocking(pid_t pid) {
+int reap_blocking(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  return status;
 }
 
 // execv does not search PATH, and execvp is not async-signal-safe after fork, so a
@@ -242,10 +300,24 @@ std::string resolve_binary(const std::string& binary) {
   throw missing("was not found on PATH");
 }
 
-// Forks and execs mosquitto -c <config>. Between fork and exec only async-signal-safe
-// calls: the caller may be multi-threaded. Returns the child pid once exec succeeded.
+// What the child reports through its pipe when it cannot become mosquitto.
+struct ChildError {
+  enum Stage : int { change_user, exec } stage;
+  int err;
+};
+
+// In the child: reports errno at `stage` and exits. Async-signal-safe.
+[[noreturn]] void child_fails(int report_fd, ChildError::Stage stage) {
+  const ChildError e{stage, errno};
+  [[maybe_unused]] auto n = ::write(report_fd, &e, sizeof(e));
+  ::_exit(127);
+}
+
+// Forks and execs mosquitto -c <config>, as `who`. Between fork and exec only
+// async-signal-safe calls: the caller may be multi-threaded. Returns the child pid once
+// exec succeeded.
 pid_t spawn(const std::string& binary, const std::filesystem::path& config,
-            const std::filesystem::path& stderr_path, bool die_with_parent) {
+            const std::filesystem::path& stderr_path, bool die_with_parent, const Identity& who) {
   const std::string config_str = config.string();
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("-c"),
                              const_cast<char*>(config_str.c_str()), nullptr};
@@ -275,6 +347,10 @@ pid_t spawn(const std::string& binary, const std::filesystem::path& config,
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork() failed: " + errno_text(errno));
   if (pid == 0) {
+    // Before PR_SET_PDEATHSIG, which a change of credentials clears.
+    if (who.change &&
+        (::setgroups(1, &who.gid) != 0 || ::setgid(who.gid) != 0 || ::setuid(who.uid) != 0))
+      child_fails(exec_err_write.get(), ChildError::change_user);
     if (die_with_parent) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);  // parent died before prctl took effect
@@ -302,21 +378,21 @@ pid_t spawn(const std::string& binary, const std::filesystem::path& config,
       }
     }
     ::execv(argv[0], argv.data());
-    const int err = errno;
-    [[maybe_unused]] auto n = ::write(exec_err_write.get(), &err, sizeof(err));
-    ::_exit(127);
+    child_fails(exec_err_write.get(), ChildError::exec);
   }
 
   exec_err_write.close();
-  int child_errno = 0;
+  ChildError child{};
   ssize_t n;
-  while ((n = ::read(exec_err_read.get(), &child_errno, sizeof(child_errno))) < 0 &&
-         errno == EINTR) {
+  while ((n = ::read(exec_err_read.get(), &child, sizeof(child))) < 0 && errno == EINTR) {
   }
   if (n > 0) {
     reap_blocking(pid);
+    if (child.stage == ChildError::change_user)
+      throw std::runtime_error("cannot run mosquitto as user " + who.name + ": " +
+                               errno_text(child.err));
     throw std::runtime_error("cannot execute mosquitto binary '" + binary +
-                             "': " + errno_text(child_errno) + "; " + kInstallHint);
+                             "': " + errno_text(child.err) + "; " + kInstallHint);
   }
   return pid;
 }
@@ -336,6 +412,11 @@ MosquittoProcess MosquittoProcess::start(MosquittoOptions opts) {
   p.opts_ = std::move(opts);
   p.port_ = p.opts_.port;
   p.dir_ = make_temp_dir();
+  const Identity who = choose_identity(p.opts_.user, p.dir_);
+  p.user_ = who.name;
+  p.uid_ = who.uid;
+  p.gid_ = who.gid;
+  p.change_user_ = who.change;
   p.launch(p.opts_.port != 0);  // on failure ~MosquittoProcess removes the dir
   return p;
 }
@@ -354,7 +435,9 @@ void MosquittoProcess::launch(bool port_is_fixed) {
     write_config();
     const auto log_from = size_or_zero(log_path());
     const auto err_from = size_or_zero(dir_ / kStderrName);
-    pid_ = spawn(opts_.binary, config_path(), dir_ / kStderrName, opts_.die_with_parent);
+    pid_ = spawn(opts_.binary, config_path(), dir_ / kStderrName, opts_.die_with_parent,
+                 Identity{.name = user_, .uid = uid_, .gid = gid_, .change = change_user_});
+    last_status_ = -1;
 
     auto tail_since_start = [&] {
       std::string log = read_tail(log_path(), log_from, 20);
@@ -378,6 +461,7 @@ void MosquittoProcess::launch(bool port_is_fixed) {
         if (r == 0) return;
       }
       if (r == pid_ || r < 0) {
+        if (r == pid_) last_status_ = status;
         pid_ = -1;
         const std::string tail = tail_since_start();
         if (tail.find("Address already in use") != std::string::npos) {
@@ -393,7 +477,7 @@ void MosquittoProcess::launch(bool port_is_fixed) {
       const auto now = Clock::now();
       if (now >= deadline) {
         ::kill(pid_, SIGKILL);
-        reap_blocking(std::exchange(pid_, -1));
+        last_status_ = reap_blocking(std::exchange(pid_, -1));
         throw std::runtime_error(
             "mosquitto did not accept connections on " + endpoint_text(opts_.bind_address, port_) +
             " within " + std::to_string(opts_.ready_timeout.count()) + " ms" + tail_since_start());
@@ -407,11 +491,10 @@ void MosquittoProcess::launch(bool port_is_fixed) {
 void MosquittoProcess::write_config() const {
   std::ostringstream c;
   c << "# Generated by lampi::fleet::MosquittoProcess: the course's EC2 broker, locally.\n";
-  if (::geteuid() == 0) {
-    // As root, mosquitto would switch to user "mosquitto", which cannot write into
-    // our 0700 temp dir; running as the invoking user is what a non-root run gets.
-    c << "user root\n";
-  }
+  // Left to itself, a root mosquitto would change to user "mosquitto", which cannot write
+  // into a dir root keeps; and changing user clears PR_SET_PDEATHSIG. So the child changes
+  // user itself (see choose_identity), and a broker that stays root is told to.
+  if (user_ == "root") c << "user root\n";
   c << "listener " << port_ << " " << opts_.bind_address << "\n"
     << "allow_anonymous true\n"
     << "persistence " << (opts_.persistence ? "true" : "false") << "\n";
@@ -435,7 +518,13 @@ MosquittoProcess::MosquittoProcess(MosquittoProcess&& other) noexcept
     : opts_(std::move(other.opts_)),
       port_(std::exchange(other.port_, 0)),
       dir_(std::exchange(other.dir_, {})),
-      pid_(std::exchange(other.pid_, -1)) {}
+      user_(std::exchange(other.user_, {})),
+      uid_(other.uid_),
+      gid_(other.gid_),
+      change_user_(std::exchange(other.change_user_, false)),
+      keep_files_(std::exchange(other.keep_files_, false)),
+      pid_(std::exchange(other.pid_, -1)),
+      last_status_(std::exchange(other.last_status_, -1)) {}
 
 MosquittoProcess& MosquittoProcess::operator=(MosquittoProcess&& other) noexcept {
   if (this != &other) {
@@ -443,7 +532,13 @@ MosquittoProcess& MosquittoProcess::operator=(MosquittoProcess&& other) noexcept
     opts_ = std::move(other.opts_);
     port_ = std::exchange(other.port_, 0);
     dir_ = std::exchange(other.dir_, {});
+    user_ = std::exchange(other.user_, {});
+    uid_ = other.uid_;
+    gid_ = other.gid_;
+    change_user_ = std::exchange(other.change_user_, false);
+    keep_files_ = std::exchange(other.keep_files_, false);
     pid_ = std::exchange(other.pid_, -1);
+    last_status_ = std::exchange(other.last_status_, -1);
   }
   return *this;
 }
@@ -454,11 +549,11 @@ MosquittoProcess::~MosquittoProcess() {
 
 void MosquittoProcess::reset() noexcept {
   stop();
-  if (!dir_.empty()) {
+  if (!dir_.empty() && !keep_files_) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
-    dir_.clear();
   }
+  dir_.clear();
 }
 
 pid_t MosquittoProcess::pid() const {
@@ -468,9 +563,16 @@ pid_t MosquittoProcess::pid() const {
 bool MosquittoProcess::running() const {
   if (pid_ <= 0) return false;
   int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == 0) return true;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == 0) return true;
+  if (r == pid_) last_status_ = status;
   pid_ = -1;  // exited (now reaped) or, if ECHILD, reaped by someone else
   return false;
+}
+
+std::string MosquittoProcess::exit_status() const {
+  if (running() || last_status_ == -1) return {};
+  return describe_status(last_status_);
 }
 
 void MosquittoProcess::stop() {
@@ -489,6 +591,7 @@ void MosquittoProcess::stop() {
     int status = 0;
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r != 0) {
+      if (r == pid_) last_status_ = status;
       pid_ = -1;
       return;
     }
@@ -496,13 +599,13 @@ void MosquittoProcess::stop() {
     pause = std::min(pause * 2, milliseconds(20));
   }
   ::kill(pid_, SIGKILL);
-  reap_blocking(std::exchange(pid_, -1));
+  last_status_ = reap_blocking(std::exchange(pid_, -1));
 }
 
 void MosquittoProcess::kill() {
   if (!running()) return;
   ::kill(pid_, SIGKILL);
-  reap_blocking(std::exchange(pid_, -1));
+  last_status_ = reap_blocking(std::exchange(pid_, -1));
 }
 
 void MosquittoProcess::restart() {

@@ -20,6 +20,11 @@ struct MosquittoOptions {
   // mosquitto binds it); any other value is used as is or start() fails.
   std::uint16_t port = 0;
   std::string binary = "/usr/sbin/mosquitto";
+  // Started by root, the broker runs as this user, who is given its temp dir; Debian's
+  // mosquitto package creates it. Root only when the user does not exist, cannot reach
+  // the temp dir (TMPDIR), or cannot be changed to (no CAP_SETUID/CAP_SETGID). Files
+  // that extra_config_lines name (certificates, password files) must be readable by it.
+  std::string user = "mosquitto";
   // The database lives in the broker's temp dir; it is written on stop(), not on
   // kill(), so retained messages and sessions survive stop() + restart() only.
   bool persistence = false;
@@ -61,6 +66,15 @@ class MosquittoProcess {
   std::filesystem::path config_path() const { return dir_ / "mosquitto.conf"; }
   // Last lines of the broker's log and stderr, for failure messages.
   std::string log_tail(std::size_t max_lines = 20) const;
+  // The user the broker runs as when we are root (MosquittoOptions::user, or "root"
+  // when that cannot be); "" when we are not root and it runs as we do.
+  const std::string& user() const { return user_; }
+  // How the broker last ended, e.g. "exit status 1" or "killed by SIGKILL"; "" while it
+  // runs or before it ever ended.
+  std::string exit_status() const;
+  // Leave the temp dir (config, log, stderr) in place when this object goes, for a look
+  // after a run that went wrong; dir() and log_path() say where.
+  void keep_files() { keep_files_ = true; }
 
   // SIGTERM, wait up to stop_timeout, then SIGKILL. Always reaps. No-op if not running.
   void stop();
@@ -82,7 +96,13 @@ class MosquittoProcess {
   MosquittoOptions opts_;
   std::uint16_t port_ = 0;
   std::filesystem::path dir_;
+  std::string user_;
+  uid_t uid_ = 0;  // with gid_, whom the child becomes when change_user_
+  gid_t gid_ = 0;
+  bool change_user_ = false;
+  bool keep_files_ = false;
   mutable pid_t pid_ = -1;
+  mutable int last_status_ = -1;  // wait status of the last exit; -1: none yet
 };
 
 }  // namespace lampi::fleet

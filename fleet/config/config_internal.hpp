@@ -19,7 +19,6 @@ inline constexpr std::array<std::string_view, model::kProfileCount> kProfileName
 inline constexpr std::array<std::string_view, model::kServiceCount> kServiceNames{
     "lamp_service", "lamp_ui", "bt_peripheral", "bt_central"};
 
-std::string in_quotes(std::string_view s);
 std::string join(std::span<const std::string_view> names);
 // Short and exact enough for messages: 0.5, 90, 1e+06.
 std::string format_number(double v);

@@ -5,10 +5,10 @@
 #include "fleet/config/config_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "fleet/config/config_schema.hpp"
 
@@ -50,6 +50,12 @@ void describe(std::span<const Key> keys, const std::string& parent, std::vector<
 }  // namespace
 
 FleetConfig parse_config(std::string_view yaml_text, std::string_view source_name) {
+  if (yaml_text.size() > kMaxConfigBytes)
+    throw ConfigError(std::string(source_name), "",
+                      "is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB (" +
+                          std::to_string(kMaxConfigBytes) +
+                          " bytes), the limit for a config file; expected a YAML config such "
+                          "as config/local.yaml");
   Reader r(source_name);
   std::vector<YAML::Node> docs;
   try {
@@ -82,11 +88,18 @@ FleetConfig load_config(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw ConfigError(name, "", std::string("cannot open the file: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
+  // One byte past the limit is enough for parse_config() to refuse: /dev/zero, a FIFO or
+  // a huge file costs no more than that.
+  std::string text;
+  std::array<char, 64 * 1024> chunk{};
+  while (in && text.size() <= kMaxConfigBytes) {
+    in.read(chunk.data(), static_cast<std::streamsize>(
+                              std::min(chunk.size(), kMaxConfigBytes + 1 - text.size())));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad())
     throw ConfigError(name, "", std::string("cannot read the file: ") + std::strerror(errno));
-  return parse_config(text.str(), name);
+  return parse_config(text, name);
 }
 
 std::vector<KeyDoc> describe_keys() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -45,9 +46,14 @@ class ConfigError : public std::runtime_error {
 
 // ---- Whole configs ----
 
+// The most a config may hold. A fleet's config is a few kilobytes: a bigger file is the
+// wrong file (a log, /dev/zero, a FIFO that never ends), and load_config() refuses it
+// having read at most one byte past the limit.
+inline constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
+
 // source_name only labels errors (usually the file name). Runs validate() too.
 FleetConfig parse_config(std::string_view yaml_text, std::string_view source_name);
-// parse_config() of the file's text; an unreadable file is a ConfigError too.
+// parse_config() of the file's text; an unreadable or oversized file is a ConfigError too.
 FleetConfig load_config(const std::filesystem::path& path);
 
 // Range and cross-field checks, worded with the YAML key names. Rerun it after applying
@@ -61,6 +67,17 @@ void validate(const FleetConfig& config);
 void check_files(const FleetConfig& config);
 
 // ---- Values, shared with the command line ----
+
+// How an error shows a value it quotes, from a file or the command line: whole while
+// short, else its first max_chars characters (never half of one) and its size, so a
+// 10 MB value still makes a short line. Control characters are escaped (\n, \t, \x01),
+// keeping the message on one line. Paths get more room: a real one is rarely longer.
+inline constexpr std::size_t kExcerptChars = 60;
+inline constexpr std::size_t kPathExcerptChars = 200;
+// abc, or xxx…(1048576 bytes)
+std::string excerpt(std::string_view value, std::size_t max_chars = kExcerptChars);
+// "abc", or "xxx…" (1048576 bytes)
+std::string quote_value(std::string_view value, std::size_t max_chars = kExcerptChars);
 
 // "500ms", "5s", "10m", "1h30m", "2.5s", "250us"; a bare number is seconds. Never negative.
 std::chrono::duration<double> parse_duration(std::string_view text);

@@ -10,13 +10,12 @@ namespace lampi::fleet {
 
 namespace {
 
-using detail::in_quotes;
 using detail::join;
 using detail::kProfileNames;
 using detail::trim;
 
 std::string profile_problem(std::string_view name, bool name_in_key) {
-  std::string p = name_in_key ? "unknown profile" : "unknown profile " + in_quotes(name);
+  std::string p = name_in_key ? "unknown profile" : "unknown profile " + quote_value(name);
   p += "; expected one of " + join(kProfileNames);
   if (auto near = closest_match(name, kProfileNames); !near.empty())
     p += "; did you mean " + near + "?";
@@ -72,7 +71,7 @@ ProfileMix::ProfileMix(std::vector<ProfileShare> shares) : shares_(std::move(sha
 }
 
 ProfileMix parse_profile_mix(std::string_view text) {
-  const std::string mix = "profile mix " + in_quotes(text);
+  const std::string mix = "profile mix " + quote_value(text);
   const std::string expected = "expected e.g. touch-drag, or touch-drag:80,idle:20";
   auto s = trim(text);
   if (s.empty()) throw ConfigError("empty profile mix; " + expected);
@@ -88,7 +87,7 @@ ProfileMix parse_profile_mix(std::string_view text) {
     if (colon != std::string_view::npos) {
       auto percent = detail::parse_plain_number(trim(item.substr(colon + 1)));
       if (!percent)
-        throw ConfigError(mix + ": " + in_quotes(item.substr(colon + 1)) +
+        throw ConfigError(mix + ": " + quote_value(item.substr(colon + 1)) +
                           " is not a percentage from 0 to 100");
       share.percent = *percent;
       ++with_percent;
@@ -109,7 +108,7 @@ ProfileMix parse_profile_mix(std::string_view text) {
   } catch (const detail::MixError& e) {
     switch (e.rule) {
       case Rule::percentage:
-        throw ConfigError(mix + ": " + in_quotes(detail::format_number(e.value)) +
+        throw ConfigError(mix + ": " + quote_value(detail::format_number(e.value)) +
                           " is not a percentage from 0 to 100");
       case Rule::once_each:
         throw ConfigError(mix + " names " + e.key() + " twice");

@@ -47,13 +47,14 @@ Section::Section(Reader& r, const Field& at, std::span<const std::string_view> k
     std::string name = k.Scalar();
     std::string key = child_key(at.key, name);
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      if (unknown != nullptr) r.fail(key, k.Mark(), unknown(name));
+      const std::string shown = child_key(at.key, excerpt(name));  // a name may be megabytes
+      if (unknown != nullptr) r.fail(shown, k.Mark(), unknown(name));
       std::string problem = "unknown key";
       if (name == "<<") problem += " (YAML merge keys are not supported)";
       problem += "; expected one of " + join(known);
       if (auto near = closest_match(name, known); !near.empty())
         problem += "; did you mean " + near + "?";
-      r.fail(key, k.Mark(), problem);
+      r.fail(shown, k.Mark(), problem);
     }
     for (const auto& f : fields_)
       if (f.key == key)
@@ -94,7 +95,7 @@ bool as_bool(const Reader& r, const Field& f) {
   // YAML 1.1 spellings too: people write "verify: no".
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
-  r.fail(f.key, f.mark, "expected true or false; got " + in_quotes(f.node.Scalar()));
+  r.fail(f.key, f.mark, "expected true or false; got " + quote_value(f.node.Scalar()));
 }
 
 double as_number(const Reader& r, const Field& f) {
@@ -105,7 +106,7 @@ double as_number(const Reader& r, const Field& f) {
   bool plain = std::all_of(s.begin(), s.end(),
                            [](char c) { return std::strchr("0123456789+-.eE", c) != nullptr; });
   if (s.empty() || !plain || ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(v))
-    r.fail(f.key, f.mark, "expected a number; got " + in_quotes(s));
+    r.fail(f.key, f.mark, "expected a number; got " + quote_value(s));
   return v;
 }
 
@@ -148,7 +149,7 @@ std::uint64_t as_device_id(const Reader& r, const Field& f) {
     r.fail(f.key, f.mark,
            "expected up to 12 hex digits (48 bits), e.g. \"1e0000000000\", 0x "
            "prefix optional; got " +
-               in_quotes(s));
+               quote_value(s));
   return id->value;
 }
 

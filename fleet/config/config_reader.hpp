@@ -92,27 +92,31 @@ std::uint64_t as_device_id(const Reader& r, const Field& f);
 template <class T>
 T as_whole(const Reader& r, const Field& f) {
   std::string s = scalar(r, f, "a whole number");
-  auto fail_type = [&] { r.fail(f.key, f.mark, "expected a whole number; got " + in_quotes(s)); };
+  auto fail_type = [&] { r.fail(f.key, f.mark, "expected a whole number; got " + quote_value(s)); };
   const char* begin = s.data() + (s.starts_with('+') ? 1 : 0);
   const char* end = s.data() + s.size();
   if (s.starts_with('-')) {
     std::int64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), end, v);
-    if (ec != std::errc{} || p != end) fail_type();
+    bool too_small = ec == std::errc::result_out_of_range;  // still a whole number
+    if ((ec != std::errc{} && !too_small) || p != end) fail_type();
     if constexpr (std::is_unsigned_v<T>) {
-      r.fail(f.key, f.mark, "must not be negative; got " + s);
+      r.fail(f.key, f.mark, "must not be negative; got " + excerpt(s));
     } else {
-      if (v < std::numeric_limits<T>::min()) r.fail(f.key, f.mark, "too small; got " + s);
+      if (too_small || v < std::numeric_limits<T>::min())
+        r.fail(f.key, f.mark, "too small; got " + excerpt(s));
       return static_cast<T>(v);
     }
   }
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(begin, end, v);
-  if (ec == std::errc::result_out_of_range) r.fail(f.key, f.mark, "too large; got " + s);
+  if (ec == std::errc::result_out_of_range && p == end)
+    r.fail(f.key, f.mark, "too large; got " + excerpt(s));
   if (ec != std::errc{} || p != end || begin == end) fail_type();
   if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
     r.fail(f.key, f.mark,
-           "too large; got " + s + ", at most " + std::to_string(std::numeric_limits<T>::max()));
+           "too large; got " + excerpt(s) + ", at most " +
+               std::to_string(std::numeric_limits<T>::max()));
   return static_cast<T>(v);
 }
 
@@ -125,7 +129,7 @@ Enum as_choice(const Reader& r, const Field& f,
   std::string s = scalar(r, f, expected);
   for (const auto& [name, value] : choices)
     if (s == name) return value;
-  std::string problem = "unknown value " + in_quotes(s) + "; expected " + expected;
+  std::string problem = "unknown value " + quote_value(s) + "; expected " + expected;
   if (auto near = closest_match(s, names); !near.empty()) problem += "; did you mean " + near + "?";
   r.fail(f.key, f.mark, problem);
 }

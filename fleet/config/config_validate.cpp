@@ -14,12 +14,15 @@ namespace lampi::fleet {
 namespace {
 
 using detail::format_number;
-using detail::in_quotes;
 
 // Far past what one process can drive (see the fd limits in the engineering notes):
 // a larger number is a typo, not a plan.
 // The model stores a drag's frame count in 16 bits.
 constexpr int kMaxWorstCaseMessages = 60000;
+
+std::string quote_path(std::string_view path) {
+  return quote_value(path, kPathExcerptChars);
+}
 
 [[noreturn]] void fail(const std::string& key, const std::string& problem) {
   throw ConfigError({}, key, problem);
@@ -86,7 +89,7 @@ void validate_broker(const FleetConfig& c) {
   for (auto [key, value] :
        {std::pair{"broker.tls.cert_file", &t.cert_file}, {"broker.tls.key_file", &t.key_file}})
     if (!value->empty() && value->find("{id}") == std::string::npos)
-      fail(key, in_quotes(*value) +
+      fail(key, quote_path(*value) +
                     " has no {id}; each lamp needs its own certificate (CN <id>_broker), e.g. "
                     "certs/{id}_broker.crt");
 
@@ -165,11 +168,11 @@ void check_readable_file(const std::string& key, const std::string& path, const 
                                 std::filesystem::current_path(ec).string() + ")"
                           : "";
   if (!std::filesystem::exists(status))
-    fail(key, in_quotes(path) + " does not exist" + where + "; expected " + what);
+    fail(key, quote_path(path) + " does not exist" + where + "; expected " + what);
   if (!std::filesystem::is_regular_file(status))
-    fail(key, in_quotes(path) + " is not a file; expected " + what);
+    fail(key, quote_path(path) + " is not a file; expected " + what);
   if (::access(path.c_str(), R_OK) != 0)
-    fail(key, in_quotes(path) + " is not readable by this user");
+    fail(key, quote_path(path) + " is not readable by this user");
 }
 
 void check_output_dir(const std::string& key, const std::string& path) {
@@ -177,7 +180,8 @@ void check_output_dir(const std::string& key, const std::string& path) {
   auto dir = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
-    fail(key, "directory " + in_quotes(dir.string()) + " does not exist; create it before the run");
+    fail(key,
+         "directory " + quote_path(dir.string()) + " does not exist; create it before the run");
 }
 
 }  // namespace
@@ -210,7 +214,7 @@ void validate(const FleetConfig& c) {
     for (auto [key, other] : {std::pair{"report.summary_json", c.summary_json},
                               {"report.html", c.report_html.value_or(kDefaultReportHtml)}})
       if (csv == other)
-        fail("report.csv_prefix", "writes " + in_quotes(csv) + ", the same file as " + key +
+        fail("report.csv_prefix", "writes " + quote_value(csv, kPathExcerptChars) + ", the same file as " + key +
                                       "; give them different paths");
   }
   if (c.slo.p95_response_seconds)

@@ -18,10 +18,6 @@ namespace lampi::fleet {
 
 namespace detail {
 
-std::string in_quotes(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
-}
-
 std::string join(std::span<const std::string_view> names) {
   std::string out;
   for (auto name : names) {
@@ -58,7 +54,6 @@ std::optional<double> parse_plain_number(std::string_view s) {
 
 namespace {
 
-using detail::in_quotes;
 using detail::parse_plain_number;
 using detail::trim;
 
@@ -164,6 +159,60 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+// ---- Values in messages ----
+
+namespace {
+
+// The first max_chars characters of a value with control characters escaped, and
+// whether that left any out.
+struct Shown {
+  std::string text;
+  bool cut = false;
+};
+
+Shown show(std::string_view value, std::size_t max_chars) {
+  Shown out;
+  std::size_t chars = 0;
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    bool continues_a_character = (c & 0xC0) == 0x80;  // UTF-8 continuation byte
+    if (!continues_a_character && chars++ == max_chars) {
+      out.cut = true;
+      break;
+    }
+    if (c == '\n') {
+      out.text += "\\n";
+    } else if (c == '\r') {
+      out.text += "\\r";
+    } else if (c == '\t') {
+      out.text += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      std::array<char, 8> buf{};
+      std::snprintf(buf.data(), buf.size(), "\\x%02x", c);
+      out.text += buf.data();
+    } else {
+      out.text += ch;
+    }
+  }
+  return out;
+}
+
+std::string size_of(std::string_view value) {
+  return "(" + std::to_string(value.size()) + " bytes)";
+}
+
+}  // namespace
+
+std::string excerpt(std::string_view value, std::size_t max_chars) {
+  Shown s = show(value, max_chars);
+  return s.cut ? s.text + "…" + size_of(value) : s.text;
+}
+
+std::string quote_value(std::string_view value, std::size_t max_chars) {
+  Shown s = show(value, max_chars);
+  return "\"" + s.text + (s.cut ? "…\" " + size_of(value) : "\"");
+}
+
 // ---- ConfigError ----
 
 ConfigError::ConfigError(std::string problem) : ConfigError({}, {}, std::move(problem)) {}
@@ -185,7 +234,7 @@ ConfigError ConfigError::with_context(std::string source, std::string key, int l
 // ---- Durations ----
 
 std::chrono::duration<double> parse_duration(std::string_view text) {
-  const std::string shown = in_quotes(text);
+  const std::string shown = quote_value(text);
   const std::string expected =
       "expected a number with a unit us, ms, s, m or h (e.g. 500ms, 2.5s, 10m, 1h30m), or a "
       "bare number of seconds";
@@ -222,8 +271,9 @@ std::chrono::duration<double> parse_duration(std::string_view text) {
     auto unit = std::find_if(kUnits.begin(), kUnits.end(),
                              [&](const Unit& k) { return k.name == unit_name; });
     if (unit == kUnits.end())
-      throw ConfigError(shown + " is not a duration: unknown unit " + in_quotes(unit_name) + "; " +
-                        expected);
+      // No unit is longer than two letters: a few show what was written.
+      throw ConfigError(shown + " is not a duration: unknown unit " + quote_value(unit_name, 8) +
+                        "; " + expected);
     auto index = static_cast<std::size_t>(unit - kUnits.begin()) + 1;
     if (index <= last_unit)
       throw ConfigError(shown +
@@ -262,7 +312,7 @@ std::string format_duration(std::chrono::duration<double> d) {
 // ---- Broker URLs ----
 
 BrokerTarget parse_broker_url(std::string_view url) {
-  const std::string shown = in_quotes(url);
+  const std::string shown = quote_value(url);
   const std::string expected =
       "expected mqtt://host[:port] or mqtts://host[:port], e.g. mqtt://127.0.0.1:1883";
   auto s = trim(url);
@@ -278,7 +328,8 @@ BrokerTarget parse_broker_url(std::string_view url) {
     target.tls = true;
     target.port = 8883;
   } else {
-    throw ConfigError(shown + " has the unsupported scheme " + in_quotes(scheme) + "; " + expected);
+    throw ConfigError(shown + " has the unsupported scheme " + quote_value(scheme) + "; " +
+                      expected);
   }
   auto rest = s.substr(sep + 3);
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
@@ -302,7 +353,7 @@ BrokerTarget parse_broker_url(std::string_view url) {
     has_port = !after.empty();
     if (has_port) port = after.substr(1);
     if (!is_ipv6(host))
-      throw ConfigError(shown + ": " + in_quotes(host) + " is not an IPv6 address");
+      throw ConfigError(shown + ": " + quote_value(host) + " is not an IPv6 address");
   } else {
     auto colon = rest.find(':');
     if (colon != std::string_view::npos && rest.find(':', colon + 1) != std::string_view::npos)
@@ -313,13 +364,14 @@ BrokerTarget parse_broker_url(std::string_view url) {
     if (host.empty()) throw ConfigError(shown + " has no host; " + expected);
     bool ok = looks_numeric(host) ? parse_ipv4(host).has_value() : is_dns_name(host);
     if (!ok)
-      throw ConfigError(shown + ": " + in_quotes(host) + " is not an IPv4 address or a host name");
+      throw ConfigError(shown + ": " + quote_value(host) +
+                        " is not an IPv4 address or a host name");
   }
   if (host.empty()) throw ConfigError(shown + " has no host; " + expected);
   if (has_port) {
     auto p = parse_port(port, false);
     if (!p)
-      throw ConfigError(shown + ": port " + in_quotes(port) + " is not a number from 1 to 65535");
+      throw ConfigError(shown + ": port " + quote_value(port) + " is not a number from 1 to 65535");
     target.port = *p;
   }
   target.host = std::string(host);
@@ -346,13 +398,13 @@ std::vector<Ipv4Address> parse_source_addresses(std::string_view entry) {
   auto first = parse_ipv4(trim(s.substr(0, dash)));
   auto last = dash == std::string_view::npos ? first : parse_ipv4(trim(s.substr(dash + 1)));
   if (!first || !last)
-    throw ConfigError(in_quotes(entry) + " is not an IPv4 address or range; " + expected);
+    throw ConfigError(quote_value(entry) + " is not an IPv4 address or range; " + expected);
   if (*last < *first)
-    throw ConfigError("range " + in_quotes(entry) +
+    throw ConfigError("range " + quote_value(entry) +
                       " runs backwards; write the lower address first");
   std::uint64_t count = std::uint64_t{*last} - *first + 1;
   if (count > kMaxRangeAddresses)
-    throw ConfigError("range " + in_quotes(entry) + " covers " + std::to_string(count) +
+    throw ConfigError("range " + quote_value(entry) + " covers " + std::to_string(count) +
                       " addresses; a range may cover at most 65536");
   std::vector<Ipv4Address> out;
   for (std::uint64_t a = *first; a <= *last; ++a)
@@ -363,7 +415,7 @@ std::vector<Ipv4Address> parse_source_addresses(std::string_view entry) {
 // ---- Listen addresses, templates, suggestions ----
 
 ListenAddress parse_listen_address(std::string_view text) {
-  const std::string shown = in_quotes(text);
+  const std::string shown = quote_value(text);
   const std::string expected =
       "expected address:port with a numeric address, e.g. 127.0.0.1:9464, 0.0.0.0:9464 or "
       "[::1]:9464 (port 0 picks a free port)";
@@ -386,7 +438,7 @@ ListenAddress parse_listen_address(std::string_view text) {
   }
   auto p = parse_port(port, true);
   if (!p)
-    throw ConfigError(shown + ": port " + in_quotes(port) + " is not a number from 0 to 65535");
+    throw ConfigError(shown + ": port " + quote_value(port) + " is not a number from 0 to 65535");
   out.port = *p;
   return out;
 }
@@ -423,6 +475,10 @@ std::string closest_match(std::string_view typo, std::span<const std::string_vie
   std::string_view best;
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   for (auto name : known) {
+    // The distance is at least the difference in length; a word too far off by that
+    // alone is not worth the quadratic comparison (a mistyped key may be megabytes).
+    std::size_t slack = std::max<std::size_t>(1, name.size() / 3);
+    if (typo.size() > name.size() + slack || name.size() > typo.size() + slack) continue;
     auto d = edit_distance(typo, name);
     if (d < best_distance) {
       best = name;

@@ -15,6 +15,18 @@ namespace lampi::fleet {
 namespace asio = boost::asio;
 
 namespace {
+// Marks the link as inside a libmosquitto callback while it lives.
+class InCallback {
+ public:
+  explicit InCallback(int& depth) : depth_(depth) { ++depth_; }
+  ~InCallback() { --depth_; }
+  InCallback(const InCallback&) = delete;
+  InCallback& operator=(const InCallback&) = delete;
+
+ private:
+  int& depth_;
+};
+
 // One loop_read handles about one packet; bound the work per wake-up so one chatty
 // link cannot starve the others on its thread.
 constexpr int kMaxReadsPerWake = 64;
@@ -157,6 +169,11 @@ void BridgeLink::arm_write() {
 
 void BridgeLink::flush() {
   if (!mosq_ || !socket_.is_open()) return;
+  // libmosquitto runs its callbacks holding its callback mutex, and writing a QoS 0
+  // PUBLISH calls on_publish under that same mutex: a loop_write from inside a callback
+  // (a CONNACK's subscribes and queued messages, a set_config's answer) would deadlock the
+  // shard. Every handler that lets libmosquitto call back flushes once it returns.
+  if (in_callback_ > 0) return;
   if (SSL* ssl = handshaking()) {
     // mosquitto_want_write stays true once OpenSSL asked to write, and loop_write does
     // nothing until the handshake is done: waiting on it would spin. OpenSSL knows.
@@ -267,6 +284,7 @@ void BridgeLink::tick() {
 
 void BridgeLink::on_connect_cb(mosquitto*, void* self, int rc) {
   auto* link = static_cast<BridgeLink*>(self);
+  InCallback inside(link->in_callback_);
   if (rc == 0) {
     link->state_ = State::connected;
     link->events_.on_link_connected(*link);
@@ -287,11 +305,13 @@ void BridgeLink::on_disconnect_cb(mosquitto*, void* self, int rc) {
 
 void BridgeLink::on_publish_cb(mosquitto*, void* self, int mid) {
   auto* link = static_cast<BridgeLink*>(self);
+  InCallback inside(link->in_callback_);
   link->events_.on_link_acked(*link, mid);
 }
 
 void BridgeLink::on_message_cb(mosquitto*, void* self, const mosquitto_message* msg) {
   auto* link = static_cast<BridgeLink*>(self);
+  InCallback inside(link->in_callback_);
   link->events_.on_link_message(*link, *msg);
 }
 

@@ -101,6 +101,7 @@ class BridgeLink {
   std::uint32_t generation_ = 0;  // bumped on every release, so stale handlers do nothing
   State state_ = State::idle;
   int last_errno_ = 0;
+  int in_callback_ = 0;  // inside one of libmosquitto's callbacks (see flush())
   bool reading_ = false;
   bool writing_ = false;
   bool configured_ = false;  // host and port stored in libmosquitto: reconnect may be used

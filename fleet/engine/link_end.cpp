@@ -76,9 +76,11 @@ DisconnectReason classify(const LinkEnd& end) {
   if (end.connack_code != 0) return connack_reason(end.connack_code);
   if (!end.powered) return DisconnectReason::power_off;
   if (end.tls != TlsFailure::none) return tls_reason(end.tls);
-  if (end.had_bridged)
+  if (end.had_bridged) {
+    if (end.mosquitto_rc == kSessionTakenOver) return DisconnectReason::session_taken_over;
     return end.mosquitto_rc == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
                                                   : DisconnectReason::lost;
+  }
   // Still connecting: libmosquitto's keepalive check is also the bound on a connect, a
   // handshake or a CONNACK that never comes.
   if (end.mosquitto_rc == MOSQ_ERR_KEEPALIVE) return DisconnectReason::connect_timeout;
@@ -87,6 +89,8 @@ DisconnectReason classify(const LinkEnd& end) {
 }
 
 std::string describe(const LinkEnd& end) {
+  if (end.had_bridged && end.mosquitto_rc == kSessionTakenOver)
+    return "the broker says another client connected with this lamp's client id";
   if (end.connack_code != 0)
     return end.connack_code < 0x80 ? mosquitto_connack_string(end.connack_code)
                                    : mosquitto_reason_string(end.connack_code);

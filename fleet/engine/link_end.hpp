@@ -11,6 +11,9 @@
 
 namespace lampi::fleet {
 
+// libmosquitto hands an MQTT 5 DISCONNECT's reason code to on_disconnect as its rc.
+inline constexpr int kSessionTakenOver = 0x8E;
+
 struct LinkEnd {
   bool powered = true;         // false: the lamp itself powered off
   bool had_bridged = false;    // this attempt got its CONNACK

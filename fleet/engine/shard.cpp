@@ -14,8 +14,8 @@ namespace {
 constexpr auto kSecond = std::chrono::seconds(1);
 constexpr auto kStopPoll = std::chrono::milliseconds(20);
 
-// Enough to see each reason's lamps and words in the log; the counters carry the rest.
-constexpr std::uint64_t kNotesPerReason = 3;
+// Bridged connections lost this many times in a row, each reconnect let straight in.
+constexpr std::uint8_t kFlapsForDuplicate = 3;
 }  // namespace
 
 Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {}
@@ -264,8 +264,9 @@ DisconnectReason Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
   DisconnectReason why = classify(end);
   auto i = static_cast<std::size_t>(why);
   bump(stats_.disconnects[i]);
-  if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kNotesPerReason)
+  if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kFailureNotesPerReason)
     interval_.failure_notes.push_back({why, slot.lamp.id.str(), describe(end)});
+  note_flapping(slot, why);
   return why;
 }
 
@@ -350,6 +351,23 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
     bump(stats_.timeouts);
   } else {
     bump(topic.acked);
+  }
+}
+
+void Shard::note_flapping(LampSlot& slot, DisconnectReason why) {
+  // Mosquitto closes the older of two connections with one client id; the other lamp's
+  // reconnect then closes ours, and so on: the broker lets each straight back in, unlike
+  // an outage, where reconnects are refused or time out.
+  if (why == DisconnectReason::session_taken_over) {
+    slot.losses_in_a_row = kFlapsForDuplicate;
+  } else if (why == DisconnectReason::lost && slot.phase == LampPhase::bridged) {
+    if (slot.losses_in_a_row < kFlapsForDuplicate) ++slot.losses_in_a_row;
+  } else if (why != DisconnectReason::power_off) {
+    slot.losses_in_a_row = 0;  // a refused or failed reconnect: the broker is in trouble
+  }
+  if (slot.losses_in_a_row >= kFlapsForDuplicate && !slot.counted_flapping) {
+    slot.counted_flapping = true;
+    bump(stats_.lamps_flapping);
   }
 }
 

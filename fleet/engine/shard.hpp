@@ -69,6 +69,8 @@ class Shard final : public LinkEvents {
     bool holds_connect_slot = false;
     int connack_code = 0;  // CONNACK said no; the disconnect that follows says why
     bool ever_connected = false;
+    std::uint8_t losses_in_a_row = 0;  // bridged, lost, straight back in: again and again
+    bool counted_flapping = false;
   };
   struct Deadline {
     model::VirtualTime at;
@@ -96,6 +98,7 @@ class Shard final : public LinkEvents {
   // reason also go to the log, in words.
   DisconnectReason count_link_end(LampSlot& slot, int mosquitto_rc);
   void record_response(const InFlight& f, std::int64_t latency_us);
+  void note_flapping(LampSlot& slot, DisconnectReason why);
   void count_unacknowledged();
   void begin_stop(StopMode mode);
   void check_stopped();

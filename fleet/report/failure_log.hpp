@@ -14,7 +14,7 @@ namespace lampi::fleet {
 
 class FailureLog {
  public:
-  static constexpr std::uint64_t kNotesPerReason = 3;
+  static constexpr std::uint64_t kNotesPerReason = kFailureNotesPerReason;  // in all shards
   static constexpr double kCountEverySeconds = 10;
 
   // The lines to log for this sample (often none).

@@ -71,6 +71,9 @@ std::string_view verdict_class(VerdictCode code) {
       return "verdict-saturated";
     case VerdictCode::generator_saturated:
     case VerdictCode::not_connected:
+    case VerdictCode::outage:
+    case VerdictCode::stalled:
+    case VerdictCode::duplicate_ids:
       return "verdict-invalid";
     case VerdictCode::interrupted:
       return "verdict-interrupted";

@@ -9,14 +9,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "fleet/config/config_loader.hpp"
+
 namespace lampi::fleet {
 
 namespace fs = std::filesystem;
 
 namespace {
 
+// A path as messages show it: whole, unless it is too long to be a real one.
+std::string shown(const fs::path& path) {
+  return excerpt(path.string(), kPathExcerptChars);
+}
+
 [[noreturn]] void refuse(const fs::path& path, const std::string& why) {
-  throw std::runtime_error("cannot write " + path.string() + ": " + why);
+  throw std::runtime_error("cannot write " + shown(path) + ": " + why);
 }
 
 fs::path folder_of(const fs::path& path) {
@@ -45,9 +52,9 @@ class TempFile {
       int err = errno;
       std::error_code ec;
       if (!fs::is_directory(folder_of(final_path), ec))
-        refuse(final_path, "its directory " + folder_of(final_path).string() + " does not exist");
-      refuse(final_path, std::string("cannot create a file in ") + folder_of(final_path).string() +
-                             ": " + std::strerror(err));
+        refuse(final_path, "its directory " + shown(folder_of(final_path)) + " does not exist");
+      refuse(final_path,
+             "cannot create a file in " + shown(folder_of(final_path)) + ": " + std::strerror(err));
     }
   }
   ~TempFile() {

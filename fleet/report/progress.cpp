@@ -19,6 +19,7 @@ ProgressSample ProgressMeter::sample(double elapsed_s) {
       s.failures += read(t.failures);
     }
     s.connects += read(st.connects);
+    s.inflight += st.inflight.load(std::memory_order_relaxed);
     for (std::size_t r = 0; r < kDisconnectReasonCount; ++r)
       s.disconnects[r] += read(st.disconnects[r]);
     s.reconnects += read(st.reconnects);
@@ -96,6 +97,7 @@ TimelinePoint to_timeline_point(const ProgressSample& s) {
   p.lamps_bridged = phase(LampPhase::bridged);
   p.lamps_connecting = phase(LampPhase::connecting) + phase(LampPhase::booting);
   p.lamps_backing_off = phase(LampPhase::backing_off);
+  p.inflight = s.inflight;
   p.requests_per_s = s.published_per_s;
   p.failures_per_s = s.failures_per_s;
   p.has_latency = s.acked;

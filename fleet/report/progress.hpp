@@ -27,6 +27,7 @@ struct ProgressSample {
   double schedule_lag_max_ms = 0;
   double schedule_lag_p99_ms = 0;
   std::uint64_t connects = 0, reconnects = 0;  // totals so far
+  std::int64_t inflight = 0;                   // publishes awaiting PUBACK now
   double loop_lag_max_ms = 0;
   std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};  // totals so far
   std::vector<FailureNote> failure_notes;  // taken with this second's histograms

@@ -71,6 +71,7 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
     s.connect_attempts += read(st.connect_attempts);
     s.connects += read(st.connects);
     s.reconnects += read(st.reconnects);
+    s.lamps_flapping += read(st.lamps_flapping);
     for (std::size_t i = 0; i < kDisconnectReasonCount; ++i)
       disconnects[i] += read(st.disconnects[i]);
     for (std::size_t i = 0; i < model::kInvalidClassCount; ++i)
@@ -135,7 +136,10 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
        .connect_failures = failure_counts(s),
        .interrupted = end.interrupted,
        .seconds = seconds,
-       .planned_seconds = end.planned_seconds});
+       .planned_seconds = end.planned_seconds,
+       .broker_events = end.broker_events,
+       .lamps_flapping = s.lamps_flapping});
+  s.broker_events = end.broker_events;
   return s;
 }
 

@@ -50,6 +50,7 @@ struct RunEnd {
   std::uint64_t bridged_at_end = 0;
   std::uint64_t hatched_at_end = 0;
   bool local_broker = false;  // no broker.url: lampi-fleet started a mosquitto of its own
+  BrokerEvents broker_events{};  // find_broker_events() over the run's timeline
 };
 
 struct RunSummary {
@@ -64,6 +65,7 @@ struct RunSummary {
   std::uint64_t lamps_bridged_peak = 0;
   std::uint64_t lamps_bridged_at_end = 0, lamps_hatched_at_end = 0;
   std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
+  std::uint64_t lamps_flapping = 0;  // see FleetStats::lamps_flapping
   std::vector<std::pair<std::string, std::uint64_t>> disconnects;         // by reason
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
   std::uint64_t service_crashes = 0, service_restarts = 0;
@@ -76,6 +78,7 @@ struct RunSummary {
   std::vector<TopicRow> rows;    // topics with traffic, in topic order
   TopicRow total{"Aggregated"};  // every topic's together; rendered last, as Locust does
   Verdict verdict;
+  BrokerEvents broker_events;
   std::vector<SloResult> slos;  // empty when the config sets none
   // Settings that weaken what the run proves, said wherever the verdict is (e.g. TLS
   // without certificate verification).

@@ -112,6 +112,7 @@ std::string render_json(const RunSummary& s) {
   j["bridge_dropped"] = s.bridge_dropped;
   j["inflight_dropped"] = s.inflight_dropped;
   j["timeouts"] = s.timeouts;
+  j["lamps_flapping"] = s.lamps_flapping;
   j["late_acks"] = s.late_acks;
   j["unacked_at_end"] = s.unacked_at_end;
   j["unacked_at_power_off"] = s.unacked_at_power_off;
@@ -129,6 +130,15 @@ std::string render_json(const RunSummary& s) {
   j["verdict"] = verdict_text(s.verdict);
   j["verdict_code"] = verdict_names(s.verdict.code).code;
   j["warnings"] = s.warnings;
+  j["outage"] = nullptr;
+  if (const auto& o = s.broker_events.outage)
+    j["outage"] = {{"start_s", o->start_s},
+                   {"recovered_s", o->recovered_s ? Json(*o->recovered_s) : Json(nullptr)},
+                   {"bridged_before", o->bridged_before},
+                   {"bridged_lowest", o->bridged_lowest}};
+  j["stall"] = nullptr;
+  if (const auto& st = s.broker_events.stall)
+    j["stall"] = {{"start_s", st->start_s}, {"seconds", st->seconds}, {"bridged", st->bridged}};
   auto& slos = j["slos"] = Json::array();
   for (const auto& slo : s.slos)
     slos.push_back({{"name", slo.name},

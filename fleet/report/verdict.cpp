@@ -17,6 +17,12 @@ VerdictNames verdict_names(VerdictCode code) {
       return {"not_connected", "NOT CONNECTED"};
     case VerdictCode::interrupted:
       return {"interrupted", "INTERRUPTED"};
+    case VerdictCode::outage:
+      return {"outage", "OUTAGE"};
+    case VerdictCode::stalled:
+      return {"stalled", "STALLED"};
+    case VerdictCode::duplicate_ids:
+      return {"duplicate_ids", "DUPLICATE IDS"};
   }
   return {"ok", "OK"};
 }
@@ -51,10 +57,25 @@ std::string not_connected_detail(const VerdictInputs& in) {
       in.lamps_bridged_peak, why);
 }
 
+std::string outage_detail(const VerdictInputs& in) {
+  const Outage& o = *in.broker_events.outage;
+  std::string why = in.connect_failures.empty() ? "" : " (" + in.connect_failures + ")";
+  std::string after =
+      o.recovered_s
+          ? fmt::format("back after {:.0f} s", *o.recovered_s - o.start_s)
+          : fmt::format("not recovered by the end ({} of {} powered-on lamps bridged)",
+                        in.lamps_bridged, in.lamps_hatched);
+  return fmt::format("at {:.0f} s the broker went away: bridged lamps fell from {} to {}{}; {}.",
+                     o.start_s, o.bridged_before, o.bridged_lowest, why, after);
+}
+
 }  // namespace
 
 VerdictCode judge_verdict(const VerdictInputs& in) {
+  if (in.lamps_flapping > 0) return VerdictCode::duplicate_ids;
+  if (in.broker_events.outage) return VerdictCode::outage;
   if (too_few_bridged(in) && !still_connecting(in)) return VerdictCode::not_connected;
+  if (in.broker_events.stall) return VerdictCode::stalled;
   if (in.interrupted) return VerdictCode::interrupted;
   if (over_generator_lag_limit(in.schedule_lag_p99_ms)) return VerdictCode::generator_saturated;
   if (in.p95_response_ms > in.response_timeout_ms || in.failure_ratio > kBrokerFailureRatioLimit)
@@ -67,6 +88,24 @@ Verdict verdict_for(const VerdictInputs& in) {
   switch (code) {
     case VerdictCode::not_connected:
       return {code, not_connected_detail(in)};
+    case VerdictCode::outage:
+      return {code, outage_detail(in)};
+    case VerdictCode::duplicate_ids:
+      return {code, fmt::format(
+                        "{} lamps had their connection taken away again and again while the "
+                        "broker let them straight back in: another client uses the same device "
+                        "IDs (mosquitto logs \"already connected, closing old connection\"), "
+                        "such as a second lampi-fleet with the same device_id_base, or real "
+                        "lamps. Give each fleet its own device_id_base.",
+                        in.lamps_flapping)};
+    case VerdictCode::stalled: {
+      const Stall& st = *in.broker_events.stall;
+      return {code, fmt::format("from {:.0f} s for {:.0f} s the broker kept {} lamps' connections "
+                                "but acknowledged no publish ({:.2f}% of publishes failed in the "
+                                "run). A paused or deadlocked broker, or one whose disk or "
+                                "network stopped, looks like this.",
+                                st.start_s, st.seconds, st.bridged, in.failure_ratio * 100.0)};
+    }
     case VerdictCode::interrupted: {
       if (still_connecting(in))
         return {code, fmt::format("stopped by a signal after {:.1f} of {:.0f} s, while lamps were "
@@ -104,6 +143,11 @@ int exit_code_for(VerdictCode code, bool slos_passed) {
       return kExitNotConnected;
     case VerdictCode::interrupted:
       return kExitInterrupted;
+    case VerdictCode::outage:
+    case VerdictCode::stalled:
+      return kExitBrokerFailed;
+    case VerdictCode::duplicate_ids:
+      return kExitDuplicateIds;
     case VerdictCode::broker_saturated:
     case VerdictCode::generator_saturated:
       return kExitFailed;
@@ -114,7 +158,9 @@ int exit_code_for(VerdictCode code, bool slos_passed) {
 }
 
 bool measured_the_broker(VerdictCode code) {
-  return code == VerdictCode::ok || code == VerdictCode::broker_saturated;
+  // An outage or a stall is the broker's own doing, found by a generator on schedule.
+  return code == VerdictCode::ok || code == VerdictCode::broker_saturated ||
+         code == VerdictCode::outage || code == VerdictCode::stalled;
 }
 
 std::string verdict_text(const Verdict& v) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "fleet/report/broker_events.hpp"
+
 namespace lampi::fleet {
 
 // A generator whose own scheduling (or event loop) slips by more than this is measuring
@@ -30,6 +32,9 @@ enum class VerdictCode : std::uint8_t {
   generator_saturated,
   not_connected,  // too few lamps bridged: refused, unreachable, wrong credentials...
   interrupted,    // stopped by a signal before its planned duration
+  outage,         // the broker went away mid-run: bridged lamps fell, connections lost
+  stalled,        // the broker kept its connections but stopped acknowledging
+  duplicate_ids,  // another client holds the same device ids: connections taken in turn
 };
 
 struct VerdictNames {
@@ -52,11 +57,15 @@ struct VerdictInputs {
   std::string connect_failures;  // "lost x5, refused x2", quoted by NOT CONNECTED
   bool interrupted = false;
   double seconds = 0, planned_seconds = 0;
+  BrokerEvents broker_events{};  // from the run's timeline (find_broker_events)
+  std::uint64_t lamps_flapping = 0;  // FleetStats::lamps_flapping
 };
 
-// Precedence, most fundamental first: lamps that never got to the broker make every
-// other number meaningless; a run cut short measured only part of what was asked; a
-// saturated generator measured itself; only then is the broker judged.
+// Precedence, most fundamental first: two clients fighting over each id make every
+// connection count meaningless (and look like an outage); lamps that never got to the broker make every
+// other number meaningless; a broker that went away (OUTAGE) or stopped answering
+// (STALLED) is what the run found, whatever else; a run cut short measured only part of
+// what was asked; a saturated generator measured itself; only then is the broker judged.
 VerdictCode judge_verdict(const VerdictInputs& in);
 
 struct Verdict {
@@ -76,6 +85,8 @@ inline constexpr int kExitFailed = 1;        // an SLO broken, the broker or gen
 inline constexpr int kExitUsage = 2;         // bad command line or config, an output unwritable
 inline constexpr int kExitNotConnected = 3;  // too few lamps bridged
 inline constexpr int kExitInterrupted = 4;   // stopped before its planned duration
+inline constexpr int kExitBrokerFailed = 5;  // an OUTAGE or a STALL during the run
+inline constexpr int kExitDuplicateIds = 6;  // another client used the lamps' ids
 int exit_code_for(VerdictCode code, bool slos_passed);
 
 // Whether the run's figures measure the broker: true for ok and broker_saturated.

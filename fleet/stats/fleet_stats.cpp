@@ -50,6 +50,8 @@ const char* disconnect_reason_name(DisconnectReason r) {
       return "tls_alert";
     case DisconnectReason::tls_bad_client_cert:
       return "tls_bad_client_cert";
+    case DisconnectReason::session_taken_over:
+      return "session_taken_over";
     case DisconnectReason::lost:
       return "lost";
     case DisconnectReason::keepalive:

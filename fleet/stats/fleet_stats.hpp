@@ -37,11 +37,12 @@ enum class DisconnectReason : std::uint8_t {
   tls_host_mismatch,
   tls_alert,
   tls_bad_client_cert,
+  session_taken_over,  // MQTT 5 DISCONNECT 0x8E: another client connected with the same id
   lost,       // a connection that ended without a reason above
   keepalive,  // a bridged connection that went silent for 1.5 keepalives
   power_off,  // the lamp powered off: not a failure
 };
-inline constexpr std::size_t kDisconnectReasonCount = 16;
+inline constexpr std::size_t kDisconnectReasonCount = 17;
 const char* disconnect_reason_name(DisconnectReason r);
 
 const char* invalid_class_name(model::InvalidClass c);
@@ -56,6 +57,9 @@ struct FailureNote {
   std::string lamp;    // the device id
   std::string detail;  // e.g. "Connection refused", "Connection Refused: not authorised."
 };
+
+// Enough to see each reason's lamps and words in the log; the counters carry the rest.
+inline constexpr std::uint64_t kFailureNotesPerReason = 3;
 
 using Counter = std::atomic<std::uint64_t>;
 
@@ -110,6 +114,10 @@ struct FleetStats {
   Counter connect_attempts{0};
   Counter connects{0};
   Counter reconnects{0};
+  // Lamps whose bridged connection the broker took away again and again while it let them
+  // straight back in, or told them (MQTT 5) another client took their session: the mark
+  // of a second fleet or device using the same ids. Each lamp counted once.
+  Counter lamps_flapping{0};
   std::array<Counter, kDisconnectReasonCount> disconnects{};
   std::array<TopicCounters, model::kTopicCount> topics{};
   Counter timeouts{0};        // publishes past the response timeout (failures)

@@ -34,6 +34,7 @@ struct TimelinePoint {
   std::int64_t lamps_bridged = 0;
   std::int64_t lamps_connecting = 0;  // booting or connecting
   std::int64_t lamps_backing_off = 0;
+  std::int64_t inflight = 0;  // publishes awaiting PUBACK at the sample
   double requests_per_s = 0;  // out-going publishes
   double failures_per_s = 0;
   bool has_latency = false;  // any PUBACK in this second

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Runs a command and sends it a signal at a chosen moment of its start-up.
 
-    signal_when.py SIGNAL MOMENT -- COMMAND...
+    signal_when.py SIGNAL MOMENT [--to-child] -- COMMAND...
 
 MOMENT is `child`: as soon as the command has a child process of its own (lampi-fleet's
 local mosquitto, while it is still starting); or `after:S`: S seconds after it started.
-Prints the command's output and exits with
+With --to-child the signal goes to that child instead of the command (a broker that dies
+in the middle of a run). Prints the command's output and exits with
 its exit code (128 + N when a signal killed it, as a shell would). Bounded: gives up and
 kills the command after 30 s."""
 import os
@@ -26,8 +27,10 @@ def children(pid):
 def main():
     sig = getattr(signal, "SIG" + sys.argv[1])
     moment = sys.argv[2]
-    assert sys.argv[3] == "--" and (moment == "child" or moment.startswith("after:")), __doc__
-    proc = subprocess.Popen(sys.argv[4:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    to_child = sys.argv[3] == "--to-child"
+    command = sys.argv[4 + to_child:]
+    assert sys.argv[3 + to_child] == "--" and (moment == "child" or moment.startswith("after:")), __doc__
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if moment == "child":
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None and not children(proc.pid):
@@ -35,7 +38,9 @@ def main():
     else:
         time.sleep(float(moment[len("after:"):]))
     if proc.poll() is None:
-        os.kill(proc.pid, sig)
+        targets = children(proc.pid) if to_child else [proc.pid]
+        for pid in targets:
+            os.kill(int(pid), sig)
     try:
         out, _ = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:

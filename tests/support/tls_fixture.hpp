@@ -20,6 +20,7 @@
 #include "firmware_model/device_id.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/config/fleet_config.hpp"
+#include "tests/support/broker_files.hpp"
 
 namespace lampi::testing {
 
@@ -133,6 +134,7 @@ struct TlsFixture {
   // The course's listener: a certificate per lamp, required, its CN the username. TLS 1.2
   // or later (mosquitto's tls_version is a floor: it negotiates 1.3).
   fleet::MosquittoOptions broker_options(const std::string& broker_cert = "broker") const {
+    open_to_broker(dir);
     fleet::MosquittoOptions o;
     o.extra_config_lines = {
         fmt::format("listener {} 127.0.0.1", tls_port),

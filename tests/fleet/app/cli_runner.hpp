@@ -42,22 +42,51 @@ inline Result run_shell(const std::string& command) {
   return r;
 }
 
-inline Result run_cli(const std::string& args) {
-  return run_shell(std::string(LAMPI_FLEET_BIN) + " " + args);
+// The TMPDIR the tool runs with: its local mosquitto's files, which a run that did not
+// end OK leaves behind for a look, go with this test process instead of piling up in /tmp.
+// Searchable by others (0711), as the broker's own user must reach its files.
+inline const fs::path& tool_tmpdir() {
+  struct Dir {
+    fs::path path;
+    Dir() {
+      char tmpl[] = "/tmp/lampi-cli-tmp-XXXXXX";
+      path = mkdtemp(tmpl);
+      fs::permissions(path, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    }
+    ~Dir() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return dir.path;
 }
 
-// The same, sent `signal` ("TERM", "HUP", ...) at `moment`: "child" the instant the tool
-// has a child (its local mosquitto, still starting), "after:S" S seconds in
+inline std::string tool_command() {
+  return "TMPDIR=" + tool_tmpdir().string() + " " + LAMPI_FLEET_BIN;
+}
+
+inline Result run_cli(const std::string& args) {
+  return run_shell(tool_command() + " " + args);
+}
+
+// Whom run_cli_signalled() signals: the tool, or its child (the local mosquitto).
+enum class SignalTarget { tool, child };
+
+// The same, sent `signal` ("TERM", "HUP", "KILL", ...) at `moment`: "child" the instant the
+// tool has a child (its local mosquitto, still starting), "after:S" S seconds in
 // (tests/support/signal_when.py).
 inline Result run_cli_signalled(const std::string& signal, const std::string& moment,
-                                const std::string& args) {
-  return run_shell(std::string("python3 ") + LAMPI_SOURCE_DIR + "/tests/support/signal_when.py " +
-                   signal + " " + moment + " -- " + LAMPI_FLEET_BIN + " " + args);
+                                const std::string& args, SignalTarget target = SignalTarget::tool) {
+  return run_shell(std::string("TMPDIR=") + tool_tmpdir().string() + " python3 " +
+                   LAMPI_SOURCE_DIR + "/tests/support/signal_when.py " + signal + " " + moment +
+                   (target == SignalTarget::child ? " --to-child" : "") + " -- " + LAMPI_FLEET_BIN +
+                   " " + args);
 }
 
 // The same, with stdout and stderr on a pseudo-terminal, as in a person's shell.
 inline Result run_cli_on_terminal(const std::string& args) {
-  std::string cmd = std::string(LAMPI_FLEET_BIN) + " " + args;
+  std::string cmd = tool_command() + " " + args;
   int master = -1;
   pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   REQUIRE(pid >= 0);

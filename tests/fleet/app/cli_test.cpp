@@ -2,6 +2,7 @@
 // message that names the problem, a non-zero exit, and no connection to the broker.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <regex>
@@ -131,6 +132,82 @@ TEST_CASE("numbers on the command line are never wrapped, and errors quote what 
   auto ok = run_cli("validate -c " + std::string(LAMPI_SOURCE_DIR) +
                     "/config/local.yaml -n 50 --seed 18446744073709551615 --hatch-rate 0.001 -t 0");
   CHECK(ok.exit_code == 0);
+}
+
+TEST_CASE("a config file past 4 MiB is refused at once, naming the file and the limit") {
+  TempDir dir;
+  std::string big = "lamps: 10\n";  // valid YAML: one key, then 5 MiB of comments
+  while (big.size() < (5u << 20)) big += "#" + std::string(1022, 'x') + "\n";
+  const std::string file = dir.write("big.yaml", big);
+  const std::string fifo = (dir.path / "endless.fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  struct Case {
+    std::string path;
+    std::string before;  // shell words run first
+  };
+  for (const auto& c : std::vector<Case>{{file, ""},
+                                         {"/dev/zero", ""},
+                                         {fifo, "(yes '# more' > " + fifo + " 2>/dev/null &); "}}) {
+    for (const char* command : {"validate", "run"}) {
+      CAPTURE(c.path);
+      CAPTURE(command);
+      // `timeout` turns a tool that reads on forever into a failure, not a hung suite.
+      auto r = run_shell(fmt::format("{}timeout 20 {} {} -c {} --metrics-listen \"\" --report \"\"",
+                                     c.before, LAMPI_FLEET_BIN, command, c.path));
+      CAPTURE(r.output);
+      CHECK(r.exit_code == 2);
+      CHECK(contains(r.output, c.path + ": is larger than 4 MiB (4194304 bytes), the limit for a "
+                                        "config file"));
+      CHECK(lines_of(r.output).size() == 1);  // nothing started, nothing else said
+    }
+  }
+}
+
+TEST_CASE("an error quotes a bounded excerpt of a huge value, naming the key or the flag") {
+  TempDir dir;
+  const std::string huge(1 << 20, 'x');
+  // Numbers and choices make lines under 300 characters, log prefix and all; a duration's
+  // or a listen address's spells out the syntax it accepts, so gets 400.
+  struct Case {
+    std::string yaml, key;
+    std::size_t limit = 300;
+  };
+  for (const auto& [yaml, key, limit] : std::vector<Case>{
+           {"lamps: " + huge + "\n", "lamps"},
+           {"connect: {hatch_rate: " + huge + "}\n", "connect.hatch_rate"},
+           {"run: {stop: " + huge + "}\n", "run.stop"},
+           {"broker: {protocol: " + huge + "}\n", "broker.protocol"},
+           {"run: {duration: " + huge + "}\n", "run.duration", 400},
+       }) {
+    CAPTURE(key);
+    auto r = run_cli("validate -c " + dir.write("huge.yaml", yaml));
+    CAPTURE(r.output.substr(0, 500));
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.size() < limit);
+    CHECK(lines_of(r.output).size() == 1);
+    CHECK(contains(r.output, "huge.yaml: " + key + ": "));
+    CHECK(contains(r.output, "(1048576 bytes)"));
+  }
+  // One argument may hold at most 128 KiB, so the command line gets 100 KB.
+  const std::string long_arg(100'000, '7');
+  for (const auto& [flag, limit] :
+       std::vector<std::pair<std::string, std::size_t>>{{"--lamps", 300},
+                                                        {"--threads", 300},
+                                                        {"--seed", 300},
+                                                        {"--hatch-rate", 300},
+                                                        {"--profile", 300},
+                                                        {"--broker", 300},
+                                                        {"--duration", 400},
+                                                        {"--metrics-listen", 400}}) {
+    CAPTURE(flag);
+    auto r = run_cli(
+        fmt::format("validate -c {}/config/local.yaml {} {}x", LAMPI_SOURCE_DIR, flag, long_arg));
+    CAPTURE(r.output.substr(0, 500));
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.size() < limit);
+    CHECK(contains(r.output, "command line: " + flag + ": "));
+    CHECK(contains(r.output, "(100001 bytes)"));
+  }
 }
 
 TEST_CASE("a busy metrics port is a clear error before anything starts") {

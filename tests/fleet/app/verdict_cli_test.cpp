@@ -5,13 +5,18 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <atomic>
+#include <regex>
 #include <string>
+#include <thread>
 
 #include "fleet/broker/mosquitto_process.hpp"
 #include "tests/fleet/app/cli_runner.hpp"
+#include "tests/support/paused_broker.hpp"
 #include "tests/support/read_text.hpp"
 
 using namespace lampi::testing;
+using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
@@ -78,8 +83,7 @@ TEST_CASE("a broker that refuses every client: NOT CONNECTED, exit 3") {
   CHECK(r.exit_code == 3);
   CHECK(contains(r.output, "Verdict: NOT CONNECTED: 0 of 4 lamps ever bridged"));
   CHECK(contains(r.output, "not_authorized x4"));
-  // The log names the lamps and quotes the broker's answer, once per lamp here (4 < 3+1
-  // lines: the rest as a count).
+  // The log names the lamps and quotes the broker's answer (the first three in words).
   CHECK(contains(r.output, "not_authorized: Connection Refused: not authorised."));
   auto j = out.summary();
   CHECK(j["verdict_code"] == "not_connected");
@@ -132,4 +136,130 @@ TEST_CASE("a run without a duration ends by a signal, and that is not an interru
   CHECK(j["aborted"] == false);
   CHECK(j["planned_seconds"] == 0.0);
   CHECK(j["valid"] == true);
+}
+
+TEST_CASE("a broker that dies mid-run and comes back: OUTAGE, exit 5, with when and how long") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  Outputs out;
+  std::atomic<bool> run_over = false;
+  std::thread outage([&] {
+    std::this_thread::sleep_for(3s);
+    broker.kill();  // every connection lost at once
+    broker.restart();
+    // The broker dies with the thread that started it (PR_SET_PDEATHSIG is per thread):
+    // this one stays until the run is over.
+    while (!run_over) std::this_thread::sleep_for(50ms);
+  });
+  // Quick reconnects, so the lamps are back well before the end.
+  auto config = out.dir.write(
+      "outage.yaml", fmt::format("broker:\n  url: mqtt://127.0.0.1:{}\n  reconnect:\n"
+                                 "    base: 500ms\n    cap: 1s\nlamps: 20\nrun:\n"
+                                 "  duration: 10s\n",
+                                 broker.port()));
+  auto r = run_cli(fmt::format("run -c {} {}", config, out.args()));
+  run_over = true;
+  outage.join();
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 5);
+  CHECK(contains(r.output, "Verdict: OUTAGE: at "));
+  CHECK(contains(r.output, "the broker went away: bridged lamps fell from 20 to 0 ("));
+  CHECK(contains(r.output, "lost x20"));
+  CHECK(contains(r.output, "; back after "));
+  auto j = out.summary();
+  CHECK(j["verdict_code"] == "outage");
+  CHECK(j["outage"]["bridged_before"] == 20);
+  CHECK_FALSE(j["outage"]["recovered_s"].is_null());
+  CHECK(j["stall"].is_null());
+}
+
+TEST_CASE("a broker that stops answering but keeps its connections: STALLED, exit 5") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  Outputs out;
+  std::thread stall([&] {
+    std::this_thread::sleep_for(3s);
+    lampi::testing::PausedBroker paused(broker);  // SIGSTOP: the kernel keeps the sockets
+    std::this_thread::sleep_for(6s);
+  });
+  auto r = run_cli(
+      fmt::format("run -n 20 -d 12s -b mqtt://127.0.0.1:{} {}", broker.port(), out.args()));
+  stall.join();
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 5);
+  CHECK(contains(r.output, "Verdict: STALLED: from "));
+  CHECK(contains(r.output, "the broker kept 20 lamps' connections but acknowledged no publish"));
+  CHECK_FALSE(contains(r.output, "BROKER SATURATED"));
+  auto j = out.summary();
+  CHECK(j["verdict_code"] == "stalled");
+  CHECK(j["stall"]["seconds"].get<double>() >= 3.0);
+  CHECK(j["outage"].is_null());
+}
+
+TEST_CASE("two fleets with the same device IDs on one broker: DUPLICATE IDS, exit 6") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  auto config = dir.write(
+      "twins.yaml", fmt::format("broker:\n  url: mqtt://127.0.0.1:{}\n  reconnect:\n"
+                                "    base: 200ms\n    cap: 400ms\nlamps: 10\nrun:\n"
+                                "  duration: 8s\nmetrics:\n  listen: \"\"\n",
+                                broker.port()));
+  auto fleet = [&](const char* name) {
+    return fmt::format("{} run -c {} --report \"\" --summary-json {}/{}.json > {}/{}.txt 2>&1; "
+                       "echo $? > {}/{}.code",
+                       LAMPI_FLEET_BIN, config, dir.path.string(), name, dir.path.string(), name,
+                       dir.path.string(), name);
+  };
+  auto r = run_shell(fmt::format("( {} ) & ( {} ); wait", fleet("a"), fleet("b")));
+  for (const char* name : {"a", "b"}) {
+    CAPTURE(std::string(name));
+    auto output = read_text(dir.path / (std::string(name) + ".txt"));
+    CAPTURE(output);
+    CHECK(read_text(dir.path / (std::string(name) + ".code")) == "6\n");
+    CHECK(contains(output, "Verdict: DUPLICATE IDS: "));
+    auto j = nlohmann::json::parse(read_text(dir.path / (std::string(name) + ".json")));
+    CHECK(j["verdict_code"] == "duplicate_ids");
+    CHECK(j["lamps_flapping"].get<int>() > 0);
+  }
+}
+
+TEST_CASE("a local broker that dies mid-run leaves its log, and the last words say where") {
+  Outputs out;
+  auto r =
+      run_cli_signalled("KILL", "after:2", "run -n 5 -d 4s " + out.args(), SignalTarget::child);
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 5);  // every lamp lost its broker mid-run
+  CHECK(contains(r.output, "Verdict: OUTAGE: at "));
+  std::smatch started;
+  REQUIRE(std::regex_search(r.output, started,
+                            std::regex(R"(Started a local mosquitto on \S+ \(log: (\S+)\))")));
+  const std::string log = started[1];
+  CHECK(contains(r.output, "The local mosquitto exited during the run (killed by SIGKILL)"));
+  auto lines = lines_of(r.output);
+  REQUIRE_FALSE(lines.empty());
+  CHECK(contains(lines.back(), "error: The local mosquitto's log is kept: " + log));
+  CHECK(contains(read_text(log), " running"));
+  std::filesystem::remove_all(std::filesystem::path(log).parent_path());
+}
+
+TEST_CASE("a run that ends OK takes its local broker's files with it") {
+  Outputs out;
+  auto r = run_cli("run -n 2 -d 1s " + out.args());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  std::smatch started;
+  REQUIRE(std::regex_search(r.output, started,
+                            std::regex(R"(Started a local mosquitto on \S+ \(log: (\S+)\))")));
+  CHECK_FALSE(std::filesystem::exists(std::string(started[1])));
+  CHECK_FALSE(contains(r.output, "log is kept:"));
+}
+
+TEST_CASE("a run that does not end OK keeps its local broker's log, and says where") {
+  Outputs out;
+  auto r = run_cli_signalled("TERM", "after:2", "run -n 2 -d 30s " + out.args());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 4);
+  std::smatch kept;
+  REQUIRE(
+      std::regex_search(r.output, kept, std::regex(R"(The local mosquitto's log is kept: (\S+))")));
+  CHECK(contains(read_text(std::string(kept[1])), " running"));
+  std::filesystem::remove_all(std::filesystem::path(std::string(kept[1])).parent_path());
 }

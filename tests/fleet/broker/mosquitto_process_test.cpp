@@ -2,6 +2,7 @@
 // Every broker listens on 127.0.0.1 only and every wait is bounded.
 #include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -311,6 +312,70 @@ TEST_CASE("the destructor stops the broker and removes its temp dir") {
   }
   CHECK(process_gone(pid));
   CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("keep_files() leaves the log behind for a look after the run") {
+  std::filesystem::path dir;
+  std::filesystem::path log;
+  {
+    auto broker = MosquittoProcess::start({});
+    broker.kill();
+    CHECK(broker.exit_status() == "killed by SIGKILL");
+    broker.keep_files();
+    dir = broker.dir();
+    log = broker.log_path();
+  }
+  CHECK(std::filesystem::exists(log));
+  CHECK(contains(read_file(log), " running"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("exit_status() says how a broker that died on its own went") {
+  auto broker = MosquittoProcess::start({});
+  CHECK(broker.exit_status().empty());
+  REQUIRE(::kill(broker.pid(), SIGTERM) == 0);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (broker.running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(broker.exit_status() == "exit status 0");
+}
+
+namespace {
+
+// A line of /proc/<pid>/status without its name, e.g. "Uid" -> "102\t102\t102\t102".
+std::string status_field(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + ":", 0) == 0) return line.substr(name.size() + 2);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("started by root, the broker runs as the unprivileged mosquitto user") {
+  MosquittoOptions opts;
+  opts.persistence = true;  // it must still write its own files
+  auto broker = MosquittoProcess::start(opts);
+  const passwd* pw = ::getpwnam("mosquitto");
+  std::string ids = std::to_string(::geteuid());
+  std::string gids = std::to_string(::getegid());
+  if (::geteuid() == 0) {
+    REQUIRE(pw != nullptr);  // Debian's mosquitto package creates it
+    CHECK(pw->pw_uid != 0);
+    CHECK(broker.user() == "mosquitto");
+    ids = std::to_string(pw->pw_uid);
+    gids = std::to_string(pw->pw_gid);
+  } else {
+    CHECK(broker.user().empty());
+  }
+  CHECK(status_field(broker.pid(), "Uid") == ids + "\t" + ids + "\t" + ids + "\t" + ids);
+  CHECK(status_field(broker.pid(), "Gid") == gids + "\t" + gids + "\t" + gids + "\t" + gids);
+  CHECK_FALSE(contains(read_file(broker.log_path()), "Error"));
+  broker.stop();
+  CHECK(contains(read_file(broker.log_path()), "Saving in-memory database"));
+  CHECK(std::filesystem::exists(broker.dir() / "mosquitto.db"));
 }
 
 TEST_CASE("two brokers at once get different ports and dirs") {

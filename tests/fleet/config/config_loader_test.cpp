@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -427,4 +428,83 @@ TEST_CASE("load_config reads files and names them in errors") {
     CHECK(e.line() == 2);
   }
   CHECK_THROWS_AS(load_config(dir.path), ConfigError);
+}
+
+TEST_CASE("a config larger than the limit is refused, reading no more than just past it") {
+  CHECK(kMaxConfigBytes == 4u * 1024 * 1024);
+  TempDir dir;
+  // Valid YAML of exactly `size` bytes: one key, then comment lines.
+  auto write_yaml = [&](const std::string& name, std::size_t size) {
+    std::string text = "lamps: 10\n";
+    while (text.size() < size) {
+      std::size_t line = std::min<std::size_t>(1024, size - text.size());
+      text += line == 1 ? std::string("\n") : "#" + std::string(line - 2, 'x') + "\n";
+    }
+    std::ofstream(dir.path / name, std::ios::binary) << text;
+    return dir.path / name;
+  };
+  auto refusal = [](const fs::path& p) -> std::string {
+    try {
+      load_config(p);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  const std::string limit = ": is larger than 4 MiB (4194304 bytes), the limit for a config file";
+  for (const fs::path& p : {write_yaml("5mib.yaml", 5u << 20),
+                            write_yaml("over.yaml", kMaxConfigBytes + 1), fs::path("/dev/zero")}) {
+    CAPTURE(p);
+    auto m = refusal(p);
+    CHECK(m.starts_with(p.string() + limit));
+  }
+  CHECK(load_config(write_yaml("at-limit.yaml", kMaxConfigBytes)).lamps == 10);
+  // Text handed over directly obeys the same limit.
+  auto m = error_of("lamps: 10\n" + std::string(kMaxConfigBytes, '\n'));
+  CHECK(m.starts_with("test.yaml" + limit));
+}
+
+TEST_CASE("an error quotes a bounded excerpt of a huge value, and still names the key") {
+  const std::string huge(1 << 20, 'x');
+  const std::string nines(1 << 20, '9');
+  struct Case {
+    std::string yaml;
+    std::string starts;  // the message starts with this
+    std::size_t limit = 300;
+  };
+  // Keys of over 1024 characters must be explicit ("? key") in YAML.
+  for (const auto& c : std::vector<Case>{
+           {"lamps: " + huge, "test.yaml: lamps: expected a whole number; got \"xxx"},
+           {"lamps: " + nines, "test.yaml: lamps: too large; got 999"},
+           {"lamps: -" + nines, "test.yaml: lamps: must not be negative; got -999"},
+           {"connect: {hatch_rate: " + huge + "}", "test.yaml: connect.hatch_rate: "},
+           {"run: {stop: " + huge + "}", "test.yaml: run.stop: unknown value \"xxx"},
+           {"broker: {protocol: " + huge + "}", "test.yaml: broker.protocol: "},
+           {"workload: {validation: " + huge + "}", "test.yaml: workload.validation: "},
+           {"broker: {clean_session: " + huge + "}", "test.yaml: broker.clean_session: "},
+           {"run: {duration: " + huge + "}", "test.yaml: run.duration: "},
+           {"run: {duration: 1" + huge + "}", "test.yaml: run.duration: "},
+           {"broker: {url: " + huge + "}", "test.yaml: broker.url: "},
+           {"broker: {url: \"mqtt://" + huge + "\"}", "test.yaml: broker.url: "},
+           {"device_id_base: " + huge, "test.yaml: device_id_base: "},
+           {"metrics: {listen: " + huge + "}", "test.yaml: metrics.listen: "},
+           {"connect: {source_addresses: [" + huge + "]}",
+            "test.yaml: connect.source_addresses[0]: "},
+           {"workload: {profiles: {touch-drag: " + huge + "}}",
+            "test.yaml: workload.profiles.touch-drag: "},
+           {"workload:\n  profiles:\n    ? " + huge + "\n    : 100\n",
+            "test.yaml: workload.profiles.xxx"},
+           {"? " + huge + "\n: 1\n", "test.yaml: xxx"},
+           {"run:\n  ? " + huge + "\n  : 1\n", "test.yaml: run.xxx"},
+           // Paths are shown up to 200 characters.
+           {"broker: {url: \"mqtts://h:8883\", tls: {cert_file: " + huge + ", key_file: \"{id}\"}}",
+            "test.yaml: broker.tls.cert_file: ", 400},
+       }) {
+    CAPTURE(c.yaml.substr(0, 80));
+    auto m = error_of(c.yaml);
+    CAPTURE(m.substr(0, 400));
+    CHECK(m.size() < c.limit);
+    CHECK(m.starts_with(c.starts));
+    CHECK(std::regex_search(m, std::regex("…(\" )?\\(104857[67] bytes\\)")));
+  }
 }

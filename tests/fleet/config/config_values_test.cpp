@@ -278,3 +278,32 @@ TEST_CASE("ConfigError composes source, key, problem and location") {
   CHECK(std::string(moved.what()) == "command line: --duration: bad value");
   CHECK(moved.key() == "--duration");
 }
+
+TEST_CASE("excerpt and quote_value show short values whole, and cut long ones short") {
+  CHECK(kExcerptChars == 60);
+  CHECK(excerpt("5x") == "5x");
+  CHECK(quote_value("5x") == "\"5x\"");
+  CHECK(quote_value("") == "\"\"");
+  const std::string sixty(60, 'a');
+  CHECK(excerpt(sixty) == sixty);
+  CHECK(excerpt(sixty + "b") == sixty + "…(61 bytes)");
+  CHECK(quote_value(sixty + "b") == "\"" + sixty + "…\" (61 bytes)");
+  CHECK(excerpt(sixty + "b", 61) == sixty + "b");
+  // Characters, not bytes: a cut never splits one.
+  std::string accents;
+  for (int i = 0; i < 100; ++i) accents += "é";
+  std::string sixty_accents;
+  for (int i = 0; i < 60; ++i) sixty_accents += "é";
+  CHECK(excerpt(accents) == sixty_accents + "…(200 bytes)");
+  // A message stays on one line whatever the value holds.
+  CHECK(excerpt("a\nb\tc\x01") == "a\\nb\\tc\\x01");
+  // The parsers quote through it.
+  const std::string huge(1 << 20, 'x');
+  auto duration = problem_of([&] { parse_duration(huge); });
+  CHECK(
+      duration.starts_with("\"" + std::string(60, 'x') + "…\" (1048576 bytes) is not a duration"));
+  CHECK(problem_of([&] { parse_profile_mix(huge); }).size() < 300);
+  CHECK(problem_of([&] { parse_broker_url(huge); }).size() < 300);
+  CHECK(problem_of([&] { parse_listen_address(huge); }).size() < 300);
+  CHECK(problem_of([&] { parse_source_addresses(huge); }).size() < 300);
+}

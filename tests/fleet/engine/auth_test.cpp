@@ -8,6 +8,7 @@
 
 #include "fleet/engine/fleet_engine.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
+#include "tests/support/broker_files.hpp"
 
 using namespace lampi;
 using namespace std::chrono_literals;
@@ -25,6 +26,7 @@ struct PasswordBroker {
     auto file = dir / "passwords";
     auto cmd = fmt::format("mosquitto_passwd -c -b {} lamp s3cret >/dev/null 2>&1", file.string());
     REQUIRE(std::system(cmd.c_str()) == 0);
+    testing::open_to_broker(dir);
     return file;
   }
 

@@ -57,6 +57,14 @@ TEST_CASE("silence: a connect that never finishes times out, a bridged link's ke
   CHECK(classify({}) == lost);
 }
 
+TEST_CASE("MQTT 5's DISCONNECT 'session taken over' names the twin, only for a bridged link") {
+  CHECK(classify({.had_bridged = true, .mosquitto_rc = kSessionTakenOver}) == session_taken_over);
+  CHECK(describe({.had_bridged = true, .mosquitto_rc = kSessionTakenOver}).find("client id") !=
+        std::string::npos);
+  CHECK(classify({.powered = false, .had_bridged = true, .mosquitto_rc = kSessionTakenOver}) ==
+        power_off);
+}
+
 TEST_CASE("TLS failures keep their reasons, and powering off is never a failure") {
   CHECK(classify({.tls = TlsFailure::verify_failed, .mosquitto_rc = MOSQ_ERR_TLS}) ==
         tls_verify_failed);

@@ -224,7 +224,10 @@ TEST_CASE("the settings the run used, by the config's own keys, with the passwor
 TEST_CASE("docs/summary-json.md documents every field the JSON has, and no other") {
   ThreeShards t;
   t.fleet.config.slo.p95_response_seconds = 0.3;
-  auto s = summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27});
+  // Every optional part present: an SLO, an outage and a stall.
+  BrokerEvents events{Outage{4, 7.0, 27, 3}, Stall{8, 3, 27}};
+  auto s = summarize(t.fleet.view(),
+                     {.seconds = 10.0, .bridged_peak = 27, .broker_events = events});
   judge_slos(s, t.fleet.config.slo);
   REQUIRE_FALSE(s.slos.empty());
   const auto j = json_of(s);

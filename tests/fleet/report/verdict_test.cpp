@@ -110,12 +110,14 @@ TEST_CASE("each verdict code has its own machine name and label") {
   CHECK(verdict_names(not_connected).label == "NOT CONNECTED");
   CHECK(verdict_names(interrupted).code == "interrupted");
   CHECK(verdict_names(interrupted).label == "INTERRUPTED");
-  for (auto c : {ok, broker_saturated, generator_saturated, not_connected, interrupted}) {
+  for (auto c :
+       {ok, broker_saturated, generator_saturated, not_connected, interrupted, outage, stalled,
+        duplicate_ids}) {
     codes.insert(verdict_names(c).code);
     labels.insert(verdict_names(c).label);
   }
-  CHECK(codes.size() == 5);
-  CHECK(labels.size() == 5);
+  CHECK(codes.size() == 8);
+  CHECK(labels.size() == 8);
 }
 
 TEST_CASE("the verdict's text is its label and a detail quoting the numbers") {
@@ -229,7 +231,10 @@ TEST_CASE("each verdict has its documented exit code, and only a broker measurem
                                       {generator_saturated, true, 1, false},
                                       {not_connected, true, 3, false},
                                       {not_connected, false, 3, false},
-                                      {interrupted, true, 4, false}}) {
+                                      {interrupted, true, 4, false},
+                                      {outage, true, 5, true},
+                                      {stalled, false, 5, true},
+                                      {duplicate_ids, true, 6, false}}) {
     CAPTURE(verdict_names(c.code).code);
     CAPTURE(c.slos_passed);
     CHECK(exit_code_for(c.code, c.slos_passed) == c.exit);
@@ -254,4 +259,51 @@ TEST_CASE("a signal while lamps are still on their first try is INTERRUPTED, not
   early.connect_failures.clear();
   early.interrupted = false;  // a run that ended on time had its chance
   CHECK(judge_verdict(early) == not_connected);
+}
+
+TEST_CASE("OUTAGE and STALLED name what the broker did, before any other verdict but NOT CONNECTED") {
+  using enum VerdictCode;
+  auto in = lamps(100, 100, 100);
+  in.broker_events.stall = Stall{10, 20, 100};
+  in.failure_ratio = 0.36;
+  in.p95_response_ms = 18;
+  CHECK(judge_verdict(in) == stalled);  // not BROKER SATURATED, though 36% failed
+  CHECK(verdict_text(verdict_for(in)).starts_with(
+      "STALLED: from 10 s for 20 s the broker kept 100 lamps' connections but acknowledged no "
+      "publish (36.00% of publishes failed in the run)."));
+  CHECK(exit_code_for(stalled, true) == kExitBrokerFailed);
+
+  in.broker_events.outage = Outage{30, 38.0, 100, 0};
+  in.connect_failures = "lost x100, connection_refused x250";
+  CHECK(judge_verdict(in) == outage);
+  CHECK(verdict_text(verdict_for(in)) ==
+        "OUTAGE: at 30 s the broker went away: bridged lamps fell from 100 to 0 (lost x100, "
+        "connection_refused x250); back after 8 s.");
+  in.broker_events.outage->recovered_s.reset();
+  in.lamps_bridged = 0;
+  CHECK(judge_verdict(in) == outage);  // gone for good: still an outage, not NOT CONNECTED
+  CHECK(verdict_for(in).detail.ends_with(
+      "not recovered by the end (0 of 100 powered-on lamps bridged)."));
+  in.interrupted = true;
+  CHECK(judge_verdict(in) == outage);
+  CHECK(exit_code_for(outage, true) == kExitBrokerFailed);
+  CHECK(measured_the_broker(outage));
+  CHECK(measured_the_broker(stalled));
+  CHECK(verdict_names(outage).label == "OUTAGE");
+  CHECK(verdict_names(stalled).code == "stalled");
+}
+
+TEST_CASE("lamps fighting a twin over their ids: DUPLICATE IDS, before the outage it looks like") {
+  using enum VerdictCode;
+  auto in = lamps(20, 12, 20);
+  in.broker_events.outage = Outage{3, std::nullopt, 20, 8};
+  in.lamps_flapping = 14;
+  CHECK(judge_verdict(in) == duplicate_ids);
+  CHECK(verdict_text(verdict_for(in)).starts_with(
+      "DUPLICATE IDS: 14 lamps had their connection taken away again and again while the broker "
+      "let them straight back in: another client uses the same device IDs"));
+  CHECK(verdict_for(in).detail.ends_with("Give each fleet its own device_id_base."));
+  CHECK(exit_code_for(duplicate_ids, true) == kExitDuplicateIds);
+  in.lamps_flapping = 0;
+  CHECK(judge_verdict(in) == outage);
 }
