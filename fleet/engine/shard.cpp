@@ -264,7 +264,7 @@ DisconnectReason Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
   DisconnectReason why = classify(end);
   auto i = static_cast<std::size_t>(why);
   bump(stats_.disconnects[i]);
-  if (why != DisconnectReason::power_off && read(stats_.disconnects[i]) <= kFailureNotesPerReason)
+  if (is_failure(why) && read(stats_.disconnects[i]) <= kFailureNotesPerReason)
     interval_.failure_notes.push_back({why, slot.lamp.id.str(), describe(end)});
   note_flapping(slot, why);
   return why;

@@ -19,7 +19,7 @@ std::vector<std::string> FailureLog::lines(const ProgressSample& s) {
   for (std::size_t r = 0; r < kDisconnectReasonCount; ++r) {
     auto reason = static_cast<DisconnectReason>(r);
     // Only once the words are used up: until then the notes tell each one.
-    if (reason == DisconnectReason::power_off || noted_[r] < kNotesPerReason) continue;
+    if (!is_failure(reason) || noted_[r] < kNotesPerReason) continue;
     if (s.disconnects[r] <= told_[r]) continue;
     out.push_back(fmt::format("{}: {} more (in all {}; shown above: the first {})",
                               disconnect_reason_name(reason), s.disconnects[r] - told_[r],

@@ -44,6 +44,10 @@ enum class DisconnectReason : std::uint8_t {
 };
 inline constexpr std::size_t kDisconnectReasonCount = 17;
 const char* disconnect_reason_name(DisconnectReason r);
+// Every reason but a lamp's own power-off: what the log tells and the verdict quotes.
+constexpr bool is_failure(DisconnectReason r) {
+  return r != DisconnectReason::power_off;
+}
 
 const char* invalid_class_name(model::InvalidClass c);
 // A remote topic with the device id as "+": "devices/+/lamp/changed". The label and
