@@ -25,6 +25,13 @@ DisconnectReason tls_reason(TlsFailure f) {
   return DisconnectReason::lost;
 }
 
+// OpenSSL's record, or the refusal that a reset hid from it.
+TlsFailure tls_cause(const LinkEnd& end) {
+  if (end.tls != TlsFailure::none || !end.tls_answered || end.had_bridged) return end.tls;
+  bool closed_by_peer = end.mosquitto_rc != MOSQ_ERR_SUCCESS && end.mosquitto_rc != MOSQ_ERR_KEEPALIVE;
+  return closed_by_peer ? TlsFailure::alert : TlsFailure::none;
+}
+
 }  // namespace
 
 std::optional<DisconnectReason> connect_error_reason(int err) {
@@ -75,7 +82,7 @@ DisconnectReason connack_reason(int code) {
 DisconnectReason classify(const LinkEnd& end) {
   if (end.connack_code != 0) return connack_reason(end.connack_code);
   if (!end.powered) return DisconnectReason::power_off;
-  if (end.tls != TlsFailure::none) return tls_reason(end.tls);
+  if (TlsFailure tls = tls_cause(end); tls != TlsFailure::none) return tls_reason(tls);
   if (end.had_bridged) {
     if (end.mosquitto_rc == kSessionTakenOver) return DisconnectReason::session_taken_over;
     return end.mosquitto_rc == MOSQ_ERR_KEEPALIVE ? DisconnectReason::keepalive
@@ -94,6 +101,10 @@ std::string describe(const LinkEnd& end) {
   if (end.connack_code != 0)
     return end.connack_code < 0x80 ? mosquitto_connack_string(end.connack_code)
                                    : mosquitto_reason_string(end.connack_code);
+  if (end.tls == TlsFailure::none && tls_cause(end) == TlsFailure::alert)
+    return "the broker closed the connection in or just after the TLS handshake, before "
+           "its CONNACK (often: it refused the lamp's certificate and the reset swallowed "
+           "its alert; the broker's log says)";
   switch (end.tls) {
     case TlsFailure::verify_failed:
       return "the broker's certificate did not verify against the CA";

@@ -19,6 +19,12 @@ struct LinkEnd {
   bool had_bridged = false;    // this attempt got its CONNACK
   int connack_code = 0;        // non-zero: the broker refused (3.1.1 codes 1-5, v5 >= 0x80)
   TlsFailure tls = TlsFailure::none;
+  // TLS only: the broker answered the ClientHello. A broker that refuses the lamp's
+  // certificate sends its alert and closes; when the lamp's next records (TLS 1.2's rest
+  // of the flight, TLS 1.3's CONNECT) are still unread there, the close is a reset that
+  // can discard the alert on the way. So a link the broker closes after answering and
+  // before the CONNACK counts as the broker's TLS refusal, alert seen or not.
+  bool tls_answered = false;
   int sys_errno = 0;           // what the socket reported, when libmosquitto said ERRNO
   int mosquitto_rc = 0;        // libmosquitto's reason (MOSQ_ERR_*), 0 for a clean close
 };

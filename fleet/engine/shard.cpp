@@ -222,9 +222,9 @@ void Shard::start_connect(LampSlot& slot) {
   auto id = slot.lamp.id;
   slot.holds_connect_slot = true;
   ++connects_in_flight_;
-  TlsPeer* peer = tls_peers_.empty() ? nullptr : &tls_peers_[slot.link.lamp_slot()];
   if (slot.link.connect(ctx_.link, model::bridge_client_id(id),
-                        model::remote_topic(model::Topic::bridge_state, id), bind, peer))
+                        model::remote_topic(model::Topic::bridge_state, id), bind,
+                        tls_peer(slot)))
     return;
   // Failed at once (e.g. no route, or a handshake that failed inside the call): treat it
   // as a connection lost before CONNACK.
@@ -252,12 +252,17 @@ void Shard::pump_connect_queue() {
   }
 }
 
+TlsPeer* Shard::tls_peer(const LampSlot& slot) {
+  return tls_peers_.empty() ? nullptr : &tls_peers_[slot.link.lamp_slot()];
+}
+
 DisconnectReason Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
+  const TlsPeer* tls = tls_peer(slot);
   LinkEnd end{.powered = slot.lamp.powered,
               .had_bridged = slot.phase == LampPhase::bridged,
               .connack_code = slot.connack_code,
-              .tls = tls_peers_.empty() ? TlsFailure::none
-                                        : tls_peers_[slot.link.lamp_slot()].failure,
+              .tls = tls ? tls->failure : TlsFailure::none,
+              .tls_answered = tls && tls->answered,
               .sys_errno = slot.link.last_errno(),
               .mosquitto_rc = mosquitto_rc};
   slot.connack_code = 0;

@@ -97,6 +97,8 @@ class Shard final : public LinkEvents {
   // Counts how the slot's connection ended (or failed to begin); the first few of each
   // reason also go to the log, in words.
   DisconnectReason count_link_end(LampSlot& slot, int mosquitto_rc);
+  // This lamp's TLS record, or null on plain TCP.
+  TlsPeer* tls_peer(const LampSlot& slot);
   void record_response(const InFlight& f, std::int64_t latency_us);
   void note_flapping(LampSlot& slot, DisconnectReason why);
   void count_unacknowledged();

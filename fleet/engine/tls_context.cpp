@@ -45,7 +45,10 @@ void record(const SSL* ssl, TlsFailure failure) {
 }  // namespace
 
 TlsConnectScope::TlsConnectScope(TlsPeer* peer) : previous_(t_connecting) {
-  if (peer) peer->failure = TlsFailure::none;
+  if (peer) {
+    peer->failure = TlsFailure::none;
+    peer->answered = false;
+  }
   t_connecting = peer;
 }
 TlsConnectScope::~TlsConnectScope() {
@@ -110,6 +113,10 @@ void TlsContext::on_info(const SSL* ssl, int where, int value) {
   if (where & SSL_CB_HANDSHAKE_START) {
     // Inside mosquitto_connect*: the SSL is new and nothing has asked for the lamp yet.
     if (!peer_of(ssl) && t_connecting) SSL_set_app_data(const_cast<SSL*>(ssl), t_connecting);
+    return;
+  }
+  if ((where & SSL_CB_CONNECT_LOOP) && SSL_get_state(ssl) == TLS_ST_CR_SRVR_HELLO) {
+    if (TlsPeer* peer = peer_of(ssl)) peer->answered = true;
     return;
   }
   // Fatal alerts from the broker; close_notify and our own alerts are no cause.

@@ -25,6 +25,9 @@ enum class TlsFailure : std::uint8_t { none, verify_failed, host_mismatch, alert
 struct TlsPeer {
   model::DeviceId id;
   TlsFailure failure = TlsFailure::none;
+  // The broker's ServerHello arrived: it speaks TLS and took part in this handshake, so a
+  // close before the CONNACK is the broker ending it (see `LinkEnd::tls_answered`).
+  bool answered = false;
 };
 
 // Names the lamp whose connect runs on this thread while it lives, and starts that lamp's

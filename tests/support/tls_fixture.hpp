@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,21 @@ struct TlsFixture {
         "tls_version tlsv1.2",
     };
     return o;
+  }
+
+  // The broker with broker_options(broker_cert). The TLS port was only free when the
+  // fixture looked; a parallel test may have taken it since, so on a clash the listener
+  // moves to a port free now. Read tls_port after this.
+  fleet::MosquittoProcess start_broker(const std::string& broker_cert = "broker") {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return fleet::MosquittoProcess::start(broker_options(broker_cert));
+      } catch (const std::runtime_error& e) {
+        if (attempt == 5 || std::string(e.what()).find("already in use") == std::string::npos)
+          throw;
+        tls_port = free_port();
+      }
+    }
   }
 
   // Idle lamps that trust `ca` and retry quickly.

@@ -46,7 +46,7 @@ std::size_t count_of(const std::string& text, const std::string& fragment) {
 TEST_CASE("each bad certificate stops run and validate with exit 2 before anything connects") {
   TlsFixture f;
   f.make_lamp_certs(3);
-  auto broker = lampi::fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   // Lamp 1's replacements, made beside the CAs.
   make_cert(f.dir, "foreign", lamp_id(1) + "_broker", "other_ca");
   make_cert(f.dir, "wrong_cn", "kitchen_lamp", "lampi_ca");
@@ -148,7 +148,7 @@ TEST_CASE("validate without --config checks the command line alone, certificates
 TEST_CASE("a TLS run from command-line options alone bridges every lamp, --tls-insecure warns") {
   TlsFixture f;
   f.make_lamp_certs(3);
-  auto broker = lampi::fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   TempDir out;
   const auto json = (out.path / "summary.json").string();
   for (const char* extra : {"", "--tls-insecure"}) {

@@ -77,6 +77,33 @@ TEST_CASE("TLS failures keep their reasons, and powering off is never a failure"
   CHECK(describe({.tls = TlsFailure::verify_failed}).find("did not verify") != std::string::npos);
 }
 
+// A broker that refuses the certificate closes with the lamp's next records unread: the
+// reset can discard its alert before OpenSSL reads it (seen under load on loopback).
+TEST_CASE("a TLS link the broker closes after answering, before CONNACK, is its refusal") {
+  CHECK(classify({.tls_answered = true, .sys_errno = ECONNRESET, .mosquitto_rc = MOSQ_ERR_ERRNO}) ==
+        tls_alert);
+  CHECK(classify({.tls_answered = true, .mosquitto_rc = MOSQ_ERR_CONN_LOST}) == tls_alert);
+  CHECK(classify({.tls_answered = true, .mosquitto_rc = MOSQ_ERR_TLS}) == tls_alert);
+  CHECK(describe({.tls_answered = true, .mosquitto_rc = MOSQ_ERR_CONN_LOST}).find("swallowed") !=
+        std::string::npos);
+  // What OpenSSL saw still comes first.
+  CHECK(classify({.tls = TlsFailure::verify_failed, .tls_answered = true,
+                  .mosquitto_rc = MOSQ_ERR_TLS}) == tls_verify_failed);
+  // A stalled CONNACK is a timeout, a bridged link's end is not the handshake's, a refused
+  // CONNACK is the broker's words, and the lamp's own power-off is no failure.
+  CHECK(classify({.tls_answered = true, .mosquitto_rc = MOSQ_ERR_KEEPALIVE}) == connect_timeout);
+  CHECK(classify({.had_bridged = true, .tls_answered = true, .mosquitto_rc = MOSQ_ERR_CONN_LOST}) ==
+        lost);
+  CHECK(classify({.connack_code = 5, .tls_answered = true, .mosquitto_rc = MOSQ_ERR_CONN_LOST}) ==
+        not_authorized);
+  CHECK(classify({.powered = false, .tls_answered = true, .mosquitto_rc = MOSQ_ERR_CONN_LOST}) ==
+        power_off);
+  // Before the broker said anything in TLS, a reset is the network's, as on plain TCP.
+  CHECK(classify({.sys_errno = ECONNRESET, .mosquitto_rc = MOSQ_ERR_ERRNO}) == lost);
+  CHECK(classify({.sys_errno = ECONNREFUSED, .mosquitto_rc = MOSQ_ERR_ERRNO}) ==
+        connection_refused);
+}
+
 TEST_CASE("every reason has its own name: the metric label set is bounded and distinct") {
   std::set<std::string> names;
   for (std::size_t r = 0; r < kDisconnectReasonCount; ++r)

@@ -166,9 +166,9 @@ struct OneLamp {
   fleet::TlsContext tls{config.tls, "localhost"};
   fleet::FleetEngine engine{config, {"127.0.0.1", f.tls_port}, tls.native()};
 
-  static fleet::MosquittoProcess start_broker(const TlsFixture& f) {
+  static fleet::MosquittoProcess start_broker(TlsFixture& f) {
     f.make_lamp_certs(1);
-    return fleet::MosquittoProcess::start(f.broker_options());
+    return f.start_broker();
   }
   static fleet::FleetConfig make_config(const TlsFixture& f) {
     auto config = f.fleet_config(1);
@@ -206,7 +206,7 @@ TEST_CASE("TLS failure: a broker certificate from another CA is tls_verify_faile
   constexpr std::size_t kLamps = 2;
   TlsFixture f;
   f.make_lamp_certs(kLamps);
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   check_fails_and_retries(f.fleet_config(kLamps, "other_ca"), f, kLamps,
                           DisconnectReason::tls_verify_failed);
 }
@@ -216,7 +216,7 @@ TEST_CASE("TLS failure: a broker certificate for another host name is tls_host_m
   TlsFixture f;
   f.make_lamp_certs(kLamps);
   testing::make_cert(f.dir, "elsewhere", "broker.example", "lampi_ca", "DNS:broker.example");
-  auto broker = fleet::MosquittoProcess::start(f.broker_options("elsewhere"));
+  auto broker = f.start_broker("elsewhere");
   check_fails_and_retries(f.fleet_config(kLamps), f, kLamps, DisconnectReason::tls_host_mismatch);
 }
 
@@ -227,7 +227,7 @@ TEST_CASE("TLS failure: an empty client certificate is tls_bad_client_cert") {
   TlsFixture f;
   f.make_lamp_certs(kLamps);
   for (std::size_t i = 0; i < kLamps; ++i) write_file(f.dir / (lamp_id(i) + "_broker.crt"), "");
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   check_fails_and_retries(f.fleet_config(kLamps), f, kLamps, DisconnectReason::tls_bad_client_cert);
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("TLS failure: another lamp's certificate without its key is tls_bad_cl
   // Lamp 0 is given lamp 1's certificate but keeps its own key; the others are fine.
   fs::copy_file(f.dir / (lamp_id(1) + "_broker.crt"), f.dir / (lamp_id(0) + "_broker.crt"),
                 fs::copy_options::overwrite_existing);
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   check_fails_and_retries(f.fleet_config(kLamps), f, 1, DisconnectReason::tls_bad_client_cert);
 }
 
@@ -249,7 +249,7 @@ TEST_CASE("TLS failure: a client certificate the broker does not trust is tls_al
   constexpr std::size_t kLamps = 2;
   TlsFixture f;
   f.make_lamp_certs(kLamps, "other_ca");
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   for (int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
     CAPTURE(version);
     check_fails_and_retries(f.fleet_config(kLamps), f, kLamps, DisconnectReason::tls_alert,
@@ -260,7 +260,7 @@ TEST_CASE("TLS failure: a client certificate the broker does not trust is tls_al
 TEST_CASE("TLS failure: no client certificate for a broker that requires one is tls_alert") {
   constexpr std::size_t kLamps = 2;
   TlsFixture f;
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   auto config = f.fleet_config(kLamps);
   config.tls.cert_file.clear();
   config.tls.key_file.clear();
@@ -273,7 +273,7 @@ TEST_CASE("TLS failure: a handshake that stalls is dropped after the keepalive a
   constexpr std::size_t kLamps = 2;
   TlsFixture f;
   f.make_lamp_certs(kLamps);
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   auto config = f.fleet_config(kLamps);
   config.model.keepalive = model::seconds_to_duration(5.0);  // the least libmosquitto takes
   config.stop_timeout = fleet::Seconds(kStopTimeout);

@@ -47,7 +47,7 @@ TEST_CASE("TLS: every lamp presents its own certificate through one shared conte
   constexpr std::size_t kLamps = 4;
   TlsFixture f;
   f.make_lamp_certs(kLamps);
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
   testing::MqttObserver observer;
   observer.connect(broker.address(), broker.port(), "observer");
   observer.subscribe("$SYS/broker/connection/+/state", 1);
@@ -79,7 +79,7 @@ TEST_CASE("TLS: 100 lamps hatched at once all bridge on their first handshake") 
   std::vector<std::string> cns;
   for (std::size_t i = 0; i < kLamps; ++i) cns.push_back(lamp_id(i) + "_broker");
   testing::make_certs_sharing_key(f.dir, cns, "lampi_ca");
-  auto broker = fleet::MosquittoProcess::start(f.broker_options());
+  auto broker = f.start_broker();
 
   auto config = f.fleet_config(kLamps);
   config.hatch_rate = 5000;
