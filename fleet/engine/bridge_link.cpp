@@ -137,6 +137,7 @@ void BridgeLink::arm_read() {
                        if (gen != generation_) return;
                        reading_ = false;
                        if (ec) return;
+                       events_.on_link_woke(*this);
                        pump_reads();
                        if (gen != generation_) return;
                        arm_read();
@@ -152,6 +153,7 @@ void BridgeLink::arm_write() {
                        if (gen != generation_) return;
                        writing_ = false;
                        if (ec) return;
+                       events_.on_link_woke(*this);
                        if (state_ == State::connecting && mosquitto_ssl_get(mosq_)) {
                          // Read first while TLS sets up: a handshake waiting to write
                          // moves on only in loop_read (loop_write skips it), and a broker
@@ -286,6 +288,9 @@ void BridgeLink::on_connect_cb(mosquitto*, void* self, int rc) {
   auto* link = static_cast<BridgeLink*>(self);
   InCallback inside(link->in_callback_);
   if (rc == 0) {
+    // The lamp's certificate and key did their work in the handshake, and nothing asks
+    // for them again (no renegotiation, no post-handshake auth): free them (~5 kB a lamp).
+    if (auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(link->mosq_))) SSL_certs_clear(ssl);
     link->state_ = State::connected;
     link->events_.on_link_connected(*link);
   } else {

@@ -26,6 +26,9 @@ class LinkEvents {
   virtual void on_link_lost(BridgeLink& link, int reason) = 0;
   virtual void on_link_message(BridgeLink& link, const mosquitto_message& msg) = 0;
   virtual void on_link_acked(BridgeLink& link, int mid) = 0;
+  // The link's socket became readable or writable and woke the loop: a shard spinning on a
+  // socket shows as thousands of these a second, a healthy one as a few per packet.
+  virtual void on_link_woke(BridgeLink& link) = 0;
 
  protected:
   ~LinkEvents() = default;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -27,6 +26,7 @@
 #include <utility>
 
 #include "fleet/config/config_loader.hpp"
+#include "fleet/engine/private_key_decoder.hpp"
 
 namespace lampi::fleet {
 
@@ -40,11 +40,9 @@ struct Freer {
   }
 };
 using X509Ptr = std::unique_ptr<X509, Freer<&X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Freer<&EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Freer<&BIO_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Freer<&X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Freer<&X509_STORE_CTX_free>>;
-using DecoderPtr = std::unique_ptr<OSSL_DECODER_CTX, Freer<&OSSL_DECODER_CTX_free>>;
 struct ChainFreer {
   void operator()(STACK_OF(X509) * chain) const { sk_X509_pop_free(chain, X509_free); }
 };
@@ -128,37 +126,6 @@ BioPtr memory_bio(const std::string& bytes) {
   return BioPtr(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
 }
 
-// The first PEM block of a key file that holds a private key (a file from `openssl
-// ecparam -genkey` starts with the curve's parameters), as DER.
-struct PemKey {
-  std::vector<unsigned char> der;
-  bool found = false;
-  bool encrypted = false;  // PKCS #8 encrypted, or a traditional key with Proc-Type ENCRYPTED
-};
-PemKey first_private_key(const std::string& bytes) {
-  PemKey out;
-  BioPtr bio = memory_bio(bytes);
-  char* name = nullptr;
-  char* header = nullptr;
-  unsigned char* data = nullptr;
-  long length = 0;
-  while (PEM_read_bio(bio.get(), &name, &header, &data, &length) == 1) {
-    std::string_view n(name);
-    if (n.ends_with("PRIVATE KEY")) {
-      out.found = true;
-      out.encrypted = n.find("ENCRYPTED") != n.npos ||
-                      std::string_view(header).find("ENCRYPTED") != std::string_view::npos;
-      out.der.assign(data, data + length);
-    }
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(data);
-    if (out.found) break;
-  }
-  ERR_clear_error();  // the end of the file
-  return out;
-}
-
 std::string utc(const ASN1_TIME* t) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return "an unreadable date";
@@ -225,12 +192,7 @@ class LampChecker {
         now_(now),
         // A store of its own: lookups in a shared one take its lock, lamp after lamp.
         store_(ca ? load_store(ca->file) : nullptr),
-        verify_(X509_STORE_CTX_new()),
-        // OpenSSL 3.0 takes ~0.6 ms to set up a decoder and ~0.05 ms to decode a key
-        // with it: one per thread, used for every lamp, so keys cost no more than certificates.
-        key_decoder_(OSSL_DECODER_CTX_new_for_pkey(&decoded_, "DER", nullptr, nullptr,
-                                                   EVP_PKEY_KEYPAIR, nullptr, nullptr)) {}
-  ~LampChecker() { EVP_PKEY_free(decoded_); }
+        verify_(X509_STORE_CTX_new()) {}
   LampChecker(const LampChecker&) = delete;
   LampChecker& operator=(const LampChecker&) = delete;
 
@@ -270,7 +232,7 @@ class LampChecker {
     }
     // Never asked for a passphrase: nobody is there to type it.
     PemKey pem = first_private_key(key_bytes.bytes);
-    KeyPtr key = pem.found && !pem.encrypted ? decode_key(pem.der) : nullptr;
+    PrivateKey key = pem.found && !pem.encrypted ? keys_.decode(pem.der) : nullptr;
     if (!pem.found) {
       problem(key_path, "is not a PEM private key (no \"PRIVATE KEY\" block)");
     } else if (pem.encrypted) {
@@ -286,19 +248,6 @@ class LampChecker {
   }
 
  private:
-  KeyPtr decode_key(const std::vector<unsigned char>& der) {
-    if (!key_decoder_) return nullptr;
-    const unsigned char* data = der.data();
-    std::size_t length = der.size();
-    decoded_ = nullptr;
-    if (OSSL_DECODER_from_data(key_decoder_.get(), &data, &length) != 1) {
-      EVP_PKEY_free(decoded_);
-      decoded_ = nullptr;
-      return nullptr;
-    }
-    return KeyPtr(std::exchange(decoded_, nullptr));
-  }
-
   void check_certificate(model::DeviceId id, const std::string& path, X509* cert,
                          STACK_OF(X509) * chain, LampFindings& out) {
     auto problem = [&](std::string what) { out.problems.push_back({id, path, std::move(what)}); };
@@ -373,8 +322,8 @@ class LampChecker {
   std::time_t now_;
   StorePtr store_;
   StoreCtxPtr verify_;
-  EVP_PKEY* decoded_ = nullptr;  // where key_decoder_ puts each key it decodes
-  DecoderPtr key_decoder_;
+  // One per thread, used for every lamp, so keys cost no more than certificates.
+  PrivateKeyDecoder keys_;
 };
 
 unsigned threads_for(std::size_t lamps, unsigned asked) {

@@ -39,7 +39,7 @@ void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_
   slot.lamp = model::make_lamp(id, seed, profile);
   slot.power_on_at = power_on_at;
   slot.fleet_index = fleet_index;
-  if (ctx_.link.ssl_ctx) tls_peers_.push_back({id});
+  if (ctx_.link.ssl_ctx) tls_peers_.push_back({.id = id, .keys = &key_decoder_});
   stats_.lamps_by_phase[static_cast<std::size_t>(LampPhase::off)].fetch_add(1);
   push_deadline(power_on_at, slot_index);
 }

@@ -110,6 +110,7 @@ class Shard final : public LinkEvents {
   void on_link_lost(BridgeLink& link, int reason) override;
   void on_link_message(BridgeLink& link, const mosquitto_message& msg) override;
   void on_link_acked(BridgeLink& link, int mid) override;
+  void on_link_woke(BridgeLink&) override { bump(stats_.socket_wakeups); }
 
   unsigned index_;
   const ShardContext& ctx_;
@@ -121,6 +122,7 @@ class Shard final : public LinkEvents {
   // With TLS only, one per lamp, by slot; filled before the thread starts, so the SSLs
   // can point into it. Declared before lamps_ so it outlives their SSLs.
   std::vector<TlsPeer> tls_peers_;
+  PrivateKeyDecoder key_decoder_;  // this thread's, for every lamp's handshakes
   std::deque<LampSlot> lamps_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<std::uint32_t> connect_queue_;

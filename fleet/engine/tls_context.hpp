@@ -10,6 +10,7 @@
 
 #include "firmware_model/device_id.hpp"
 #include "fleet/config/fleet_config.hpp"
+#include "fleet/engine/private_key_decoder.hpp"
 
 namespace lampi::fleet {
 
@@ -28,6 +29,8 @@ struct TlsPeer {
   // The broker's ServerHello arrived: it speaks TLS and took part in this handshake, so a
   // close before the CONNACK is the broker ending it (see `LinkEnd::tls_answered`).
   bool answered = false;
+  // The decoder of the thread the lamp runs on (its shard's), for its key at each handshake.
+  PrivateKeyDecoder* keys = nullptr;
 };
 
 // Names the lamp whose connect runs on this thread while it lives, and starts that lamp's

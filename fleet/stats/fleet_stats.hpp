@@ -139,6 +139,7 @@ struct FleetStats {
   std::atomic<std::int64_t> inflight{0};
   std::atomic<std::int64_t> loop_lag_us{0};    // last measured event-loop lag
   std::atomic<std::int64_t> worker_cpu_us{0};  // the shard thread's CPU time
+  Counter socket_wakeups{0};  // times a link's socket readiness woke the shard
   BucketHistogram command_round_trip;          // cloud set_config -> lamp/changed PUBACK
   BucketHistogram bridge_up;                   // connect requested -> CONNACK
   BucketHistogram schedule_lag_exported;

@@ -5,7 +5,9 @@
 //
 //   certificate_check_bench [lamps=10000] [ec|rsa] [--keep]
 //
-// --keep leaves the directory (printed) for timing `lampi-fleet validate` on it.
+// --keep leaves the directory (printed) for timing `lampi-fleet validate` on it, with the
+// CA's key and a broker certificate for localhost (broker.crt, broker.key) beside the
+// lamps', so a mosquitto TLS listener can serve them (tests/bench/tls_scale_bench.sh).
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -30,7 +32,7 @@ EVP_PKEY* new_key(bool rsa) {
 }
 
 X509* new_cert(const std::string& cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
-               long serial) {
+               long serial, const char* subject_alt_name = nullptr) {
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);
@@ -46,6 +48,12 @@ X509* new_cert(const std::string& cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* iss
                                              "critical,CA:TRUE");
     X509_add_ext(cert, ca, -1);
     X509_EXTENSION_free(ca);
+  }
+  if (subject_alt_name) {
+    X509_EXTENSION* san =
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, subject_alt_name);
+    X509_add_ext(cert, san, -1);
+    X509_EXTENSION_free(san);
   }
   X509_sign(cert, issuer_key, EVP_sha256());
   return cert;
@@ -114,6 +122,14 @@ int main(int argc, char** argv) {
                 problems);
   }
   if (keep) {
+    write_key(dir / "lampi_ca.key", ca_key);
+    EVP_PKEY* broker_key = new_key(rsa);
+    X509* broker = new_cert("localhost", broker_key, ca, ca_key, 1,
+                            "DNS:localhost,IP:127.0.0.1");
+    write_cert(dir / "broker.crt", broker);
+    write_key(dir / "broker.key", broker_key);
+    X509_free(broker);
+    EVP_PKEY_free(broker_key);
     std::printf("kept %s\n", dir.c_str());
   } else {
     fs::remove_all(dir);

@@ -36,7 +36,7 @@ struct Totals {
   std::uint64_t connects = 0;
   std::array<std::uint64_t, fleet::kDisconnectReasonCount> disconnects{};
   std::array<std::int64_t, fleet::kPhaseCount> phases{};
-  std::uint64_t worker_cpu_us = 0;
+  std::uint64_t socket_wakeups = 0;
 
   std::uint64_t of(DisconnectReason r) const { return disconnects[static_cast<std::size_t>(r)]; }
   std::int64_t in(fleet::LampPhase p) const { return phases[static_cast<std::size_t>(p)]; }
@@ -51,7 +51,7 @@ Totals totals(const fleet::FleetEngine& engine) {
     for (std::size_t r = 0; r < fleet::kDisconnectReasonCount; ++r)
       t.disconnects[r] += fleet::read(st.disconnects[r]);
     for (std::size_t p = 0; p < fleet::kPhaseCount; ++p) t.phases[p] += st.lamps_by_phase[p].load();
-    t.worker_cpu_us += static_cast<std::uint64_t>(st.worker_cpu_us.load());
+    t.socket_wakeups += fleet::read(st.socket_wakeups);
   }
   return t;
 }
@@ -71,13 +71,11 @@ Totals wait_for(const fleet::FleetEngine& engine, const std::function<bool(const
 struct Outcome {
   Totals running;  // before the stop
   Totals stopped;  // after join
-  Clock::duration stop_took{};
 };
 
 // Lamps that fail for `why` fail fast and retry within a second (the fixture's backoff),
-// so a few seconds see every failing lamp fail twice. The stop timeout is long: a lamp
-// stuck with an open socket holds a graceful stop for all of it, a healthy stop takes
-// milliseconds, so any stop well under it shows none was stuck.
+// so a few seconds see every failing lamp fail twice. The stop timeout is long, so a lamp
+// stuck with an open socket is still open (not `stopped`) when the stop gives up on it.
 constexpr auto kStopTimeout = 20s;
 
 // `max_version`: a cap on the lamps' TLS version (mosquitto's tls_version is a floor).
@@ -95,16 +93,14 @@ Outcome run_until_retried(fleet::FleetConfig config, const TlsFixture& f, std::s
         return t.of(why) >= 2 * failing_lamps && t.connects >= config.lamps - failing_lamps;
       },
       15s);
-  auto stop_at = Clock::now();
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
-  o.stop_took = Clock::now() - stop_at;
   o.stopped = totals(engine);
   return o;
 }
 
-// The failing lamps failed for `why` only, retried, and nothing was left connecting: the
-// graceful stop found every socket closed and did not wait out its timeout.
+// The failing lamps failed for `why` only, retried, and nothing was left connecting: every
+// lamp is `stopped`, which it becomes only once its socket has closed.
 void check_fails_and_retries(const fleet::FleetConfig& config, const TlsFixture& f,
                              std::size_t failing_lamps, DisconnectReason why, int max_version = 0) {
   auto o = run_until_retried(config, f, failing_lamps, why, max_version);
@@ -122,7 +118,6 @@ void check_fails_and_retries(const fleet::FleetConfig& config, const TlsFixture&
   }
   CHECK(o.stopped.in(fleet::LampPhase::connecting) == 0);
   CHECK(o.stopped.in(fleet::LampPhase::stopped) == static_cast<std::int64_t>(lamps));
-  CHECK(o.stop_took < kStopTimeout / 2);
 }
 
 void write_file(const fs::path& path, const std::string& text) {
@@ -193,11 +188,12 @@ void start_held_back(fleet::FleetEngine& engine, fleet::MosquittoProcess& broker
   while_held();
 }
 
-// A shard spinning on a socket burns a core for the whole wait; a healthy one next to
-// nothing. (Half the wall time, plus the start-up, is a generous line between the two.)
-bool spun(const Totals& t, Clock::time_point since) {
-  auto waited = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - since);
-  return t.worker_cpu_us > static_cast<std::uint64_t>(waited.count()) / 2 + 200'000;
+// A shard spinning on a socket is woken by it tens of thousands of times a second; one
+// lamp's connect, handshake and CONNACK take about ten. Counted from the start,
+// so the time the connect was held back counts too.
+constexpr std::uint64_t kSpinning = 100;
+bool spun(const Totals& t) {
+  return t.socket_wakeups > kSpinning;
 }
 
 }  // namespace
@@ -307,12 +303,12 @@ TEST_CASE("TLS: a handshake whose TCP connect completes late goes through at onc
   OneLamp one;
   auto& engine = one.engine;
   start_held_back(engine, one.broker, one.f.tls_port, [] { std::this_thread::sleep_for(500ms); });
-  auto started = Clock::now();
   auto t = wait_for(
       engine, [](const Totals& x) { return x.connects == 1; }, 15s);
   CHECK(t.connects == 1);
   CHECK(t.attempts == 1);
-  CHECK_FALSE(spun(t, started));
+  CAPTURE(t.socket_wakeups);
+  CHECK_FALSE(spun(t));
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
 }
@@ -326,7 +322,6 @@ TEST_CASE("TLS failure: a connect refused late is counted refused and retried, n
   auto& engine = one.engine;
   // The listener goes; the SYN's retransmit is answered with a reset.
   start_held_back(engine, one.broker, one.f.tls_port, [&] { one.broker.kill(); });
-  auto started = Clock::now();
   auto t = wait_for(
       engine,
       [](const Totals& x) {
@@ -337,7 +332,8 @@ TEST_CASE("TLS failure: a connect refused late is counted refused and retried, n
   CHECK(t.of(DisconnectReason::connection_refused) >= 2);
   CHECK(t.attempts >= 2);
   CHECK(t.connects == 0);
-  CHECK_FALSE(spun(t, started));
+  CAPTURE(t.socket_wakeups);
+  CHECK_FALSE(spun(t));
   engine.request_stop(fleet::StopMode::graceful);
   engine.join();
   CHECK(totals(engine).in(fleet::LampPhase::stopped) == 1);
