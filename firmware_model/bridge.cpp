@@ -95,6 +95,11 @@ void on_remote_message(Lamp& lamp, const ModelConfig& cfg, VirtualTime now,
   if (!topic) return;
   for (auto [in_topic, in_qos] : detail::kInTopics) {
     if (in_topic != *topic) continue;
+    if (cfg.message_size_limit != 0 && payload.size() > cfg.message_size_limit) {
+      fx.observations.push_back(
+          {ObservationKind::message_too_large, static_cast<std::uint8_t>(*topic)});
+      return;
+    }
     Step s{lamp, cfg, now, fx};
     detail::publish_local(s, LocalClient::bridge, *topic, std::min(qos, in_qos), retain,
                           std::string(payload));

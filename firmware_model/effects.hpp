@@ -39,8 +39,9 @@ enum class InvalidClass : std::uint8_t {
   wrong_type,
   out_of_range,
   color_incomplete,  // color without h or s
+  too_large,         // over the local broker's message_size_limit: no service saw it
 };
-inline constexpr std::size_t kInvalidClassCount = 6;
+inline constexpr std::size_t kInvalidClassCount = 7;
 
 enum class ObservationKind : std::uint8_t {
   set_config_ignored,   // detail: InvalidClass (faithful: no client, dropped silently)
@@ -49,6 +50,7 @@ enum class ObservationKind : std::uint8_t {
   service_restarted,    // detail: Service
   bridge_dropped,       // an out-going message lost while the remote link was down
   bridge_queued,        // an out-going message held while the remote link was down
+  message_too_large,    // an in-coming message the local broker dropped (detail: topic)
 };
 
 struct Observation {

@@ -58,6 +58,11 @@ struct ModelConfig {
   Duration reconnect_cap = seconds_to_duration(30.0);
   Duration keepalive = seconds_to_duration(60.0);
   bool clean_session = false;
+  // The local Mosquitto's message_size_limit, in payload bytes (0: none, Mosquitto's own
+  // default). A larger message from EC2 is dropped there and no service sees it. Set
+  // here so one huge command costs its shard a byte count, not a parse that stalls every
+  // lamp on the thread (a real lamp would only stall itself).
+  std::size_t message_size_limit = 1024 * 1024;
   // Past this nesting depth Python's json raises RecursionError.
   int max_json_depth = 1000;
   SessionConfig sessions{};

@@ -363,6 +363,12 @@ constexpr auto kLamp = std::to_array<Key>({
      .type = "whole number, at least 1",
      .fallback = "`1000`",
      .doc = "The bridge's `max_queued_messages` while disconnected; more are dropped."},
+    {.name = "message_size_limit",
+     .value = in_model<as_whole<std::size_t>, &ModelConfig::message_size_limit>,
+     .type = "whole number of bytes, 0 for none",
+     .fallback = "`1048576`",
+     .doc = "The local Mosquitto's `message_size_limit`: a `set_config` or `associated` "
+            "payload from EC2 over it is dropped unseen and counted as `too_large`."},
     {.name = "service_start", .keys = kServiceStart},
 });
 

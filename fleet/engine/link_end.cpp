@@ -28,7 +28,8 @@ DisconnectReason tls_reason(TlsFailure f) {
 // OpenSSL's record, or the refusal that a reset hid from it.
 TlsFailure tls_cause(const LinkEnd& end) {
   if (end.tls != TlsFailure::none || !end.tls_answered || end.had_bridged) return end.tls;
-  bool closed_by_peer = end.mosquitto_rc != MOSQ_ERR_SUCCESS && end.mosquitto_rc != MOSQ_ERR_KEEPALIVE;
+  bool closed_by_peer =
+      end.mosquitto_rc != MOSQ_ERR_SUCCESS && end.mosquitto_rc != MOSQ_ERR_KEEPALIVE;
   return closed_by_peer ? TlsFailure::alert : TlsFailure::none;
 }
 

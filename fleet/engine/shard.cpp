@@ -158,6 +158,9 @@ void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
       case model::ObservationKind::bridge_queued:
         bump(stats_.bridge_queued);
         break;
+      case model::ObservationKind::message_too_large:
+        bump(stats_.set_config_invalid[static_cast<std::size_t>(model::InvalidClass::too_large)]);
+        break;
     }
   }
   for (const auto& a : fx_.remote) {

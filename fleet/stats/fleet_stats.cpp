@@ -90,6 +90,8 @@ const char* invalid_class_name(model::InvalidClass c) {
       return "out_of_range";
     case model::InvalidClass::color_incomplete:
       return "color_incomplete";
+    case model::InvalidClass::too_large:
+      return "too_large";
   }
   return "not_json";
 }

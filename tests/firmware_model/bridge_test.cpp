@@ -256,6 +256,38 @@ TEST_CASE("on_remote_message: devices/<id>/lamp/set_config and associated map to
   CHECK(h.trace.empty());
 }
 
+TEST_CASE("a message over message_size_limit is dropped by the local broker, counted, unseen") {
+  Harness h;
+  h.cfg.message_size_limit = 64;
+  h.boot();
+  h.trace.clear();
+  h.clear();
+  // At the limit it goes through; one byte over, neither service nor lamp/changed sees it.
+  std::string at_limit = R"({"client": "web", "brightness": 0.5})";
+  at_limit.append(64 - at_limit.size(), ' ');
+  h.from_ec2(Topic::set_config, at_limit, 1);
+  CHECK(h.deliveries_on(Topic::set_config).size() == 1);
+  CHECK(count(h.observations, ObservationKind::message_too_large) == 0);
+  h.trace.clear();
+  h.clear();
+  const std::string over = at_limit + " ";
+  h.from_ec2(Topic::set_config, over, 1);
+  h.from_ec2(Topic::associated, std::string(65, ' '), 2);
+  CHECK(h.trace.empty());
+  CHECK(h.fx.remote.empty());
+  CHECK(count(h.observations, ObservationKind::message_too_large,
+              static_cast<std::uint8_t>(Topic::set_config)) == 1);
+  CHECK(count(h.observations, ObservationKind::message_too_large,
+              static_cast<std::uint8_t>(Topic::associated)) == 1);
+  CHECK(h.lamp.state.brightness.value() == doctest::Approx(0.5));  // the one at the limit only
+  // 0: no limit, as Mosquitto's own default.
+  h.cfg.message_size_limit = 0;
+  h.from_ec2(Topic::set_config,
+             std::string(R"({"client": "web", "brightness": 0.25})") + std::string(100'000, ' '),
+             1);
+  CHECK(h.deliveries_on(Topic::set_config).size() == 1);
+}
+
 TEST_CASE("remote events out of turn are ignored") {
   Harness h;
   SUBCASE("before power-on") {

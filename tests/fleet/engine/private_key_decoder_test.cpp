@@ -34,8 +34,9 @@ TEST_CASE("private keys: PKCS #8 and traditional, EC and RSA, all through one de
   auto ec_pkcs8 = openssl(dir, "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256", "ec8.key");
   auto rsa = openssl(dir, "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048", "rsa.key");
   for (int round = 0; round < 2; ++round) {  // the same decoder, used again
-    for (const auto& [path, type] : {std::pair{ec_traditional, EVP_PKEY_EC},
-                                     std::pair{ec_pkcs8, EVP_PKEY_EC}, std::pair{rsa, EVP_PKEY_RSA}}) {
+    for (const auto& [path, type] :
+         {std::pair{ec_traditional, EVP_PKEY_EC}, std::pair{ec_pkcs8, EVP_PKEY_EC},
+          std::pair{rsa, EVP_PKEY_RSA}}) {
       CAPTURE(path);
       auto key = keys.load_pem_file(path.c_str());
       REQUIRE(key);

@@ -77,7 +77,8 @@ TEST_CASE("summarize adds up every shard's counters") {
                                        {"missing_client", 0},
                                        {"wrong_type", 6},
                                        {"out_of_range", 0},
-                                       {"color_incomplete", 0}});
+                                       {"color_incomplete", 0},
+                                       {"too_large", 0}});
 }
 
 TEST_CASE("summarize has a row per topic with traffic, in topic order, and the total apart") {
