@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev prometheus-cpp-dev
   doctest-dev libcli11-dev libssl-dev openssl
   prometheus python3
+  clang libclang-rt-14-dev  # the tests' libFuzzer run over the payload code
 )
 
 missing=()
