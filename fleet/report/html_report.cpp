@@ -277,6 +277,11 @@ void counters(std::string& out, const RunSummary& s) {
        {{"schedule lag p50 (ms)", fmt::format("{:.2f}", s.schedule_lag_p50_ms)},
         {"schedule lag p99 (ms)", fmt::format("{:.2f}", s.schedule_lag_p99_ms)},
         {"schedule lag max (ms)", fmt::format("{:.2f}", s.schedule_lag_max_ms)},
+        {fmt::format("lag p99, ramp-up: first {:.0f} s (ms)", s.ramp_seconds),
+         s.reached_steady_state ? fmt::format("{:.2f}", s.ramp_lag_p99_ms) : "the whole run"},
+        {"lag p99 after the ramp-up (ms)",
+         s.reached_steady_state ? fmt::format("{:.2f}", s.steady_lag_p99_ms)
+                                : "none: the run ended in its ramp-up"},
         {"generator saturated", s.generator_saturated() ? "yes" : "no"},
         {"broker saturated", s.broker_saturated() ? "yes" : "no"}});
   out += "</div></section>";

@@ -75,6 +75,11 @@ struct RunSummary {
   // powered off (not failures), and messages the bridges still held when the stop began.
   std::uint64_t late_acks = 0, unacked_at_end = 0, unacked_at_power_off = 0, unsent_at_stop = 0;
   double schedule_lag_p50_ms = 0, schedule_lag_p99_ms = 0, schedule_lag_max_ms = 0;
+  // The same, split at the end of the ramp-up (kRampSettleSeconds after the last lamp
+  // powered on): the generator is judged on the steady state when the run reached one.
+  double ramp_seconds = 0;
+  double ramp_lag_p99_ms = 0, steady_lag_p99_ms = 0;
+  bool reached_steady_state = false;
   std::vector<TopicRow> rows;    // topics with traffic, in topic order
   TopicRow total{"Aggregated"};  // every topic's together; rendered last, as Locust does
   Verdict verdict;

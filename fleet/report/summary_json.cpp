@@ -119,7 +119,11 @@ std::string render_json(const RunSummary& s) {
   j["unsent_at_stop"] = s.unsent_at_stop;
   j["schedule_lag_ms"] = {{"p50", s.schedule_lag_p50_ms},
                           {"p99", s.schedule_lag_p99_ms},
-                          {"max", s.schedule_lag_max_ms}};
+                          {"max", s.schedule_lag_max_ms},
+                          {"ramp_seconds", s.ramp_seconds},
+                          {"ramp_p99", s.ramp_lag_p99_ms},
+                          {"steady_p99", s.steady_lag_p99_ms},
+                          {"judged_on", s.reached_steady_state ? "steady_state" : "whole_run"}};
   // The total last, named "Aggregated": readers have always taken topics[-1] as the total.
   auto& topics = j["topics"] = Json::array();
   for (const auto& r : s.rows) topics.push_back(topic_json(r));

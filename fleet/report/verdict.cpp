@@ -69,6 +69,15 @@ std::string outage_detail(const VerdictInputs& in) {
                      o.start_s, o.bridged_before, o.bridged_lowest, why, after);
 }
 
+// A ramp-up that fell behind is told, not judged: its burst of connects and boot messages
+// is not what a soak measures.
+std::string ramp_note(const VerdictInputs& in) {
+  if (!over_generator_lag_limit(in.ramp_lag_p99_ms)) return "";
+  return fmt::format(" The ramp-up (first {:.0f} s) fell behind its schedule (p99 lag {:.1f} ms); "
+                     "the steady state after it kept it.",
+                     in.ramp_seconds, in.ramp_lag_p99_ms);
+}
+
 }  // namespace
 
 VerdictCode judge_verdict(const VerdictInputs& in) {
@@ -120,21 +129,28 @@ Verdict verdict_for(const VerdictInputs& in) {
                           in.planned_seconds,
                           so_far.code == VerdictCode::ok ? so_far.detail : verdict_text(so_far))};
     }
-    case VerdictCode::generator_saturated:
-      return {code, fmt::format("the generator fell behind its own schedule (p99 lag {:.1f} ms); "
-                                "results measure lampi-fleet, not the broker. Use fewer lamps "
-                                "per core or more --threads.",
-                                in.schedule_lag_p99_ms)};
+    case VerdictCode::generator_saturated: {
+      std::string where =
+          in.ramp_seconds > 0 && in.ramp_lag_p99_ms > 0
+              ? fmt::format("after the ramp-up (p99 lag {:.1f} ms in the steady state, {:.1f} ms "
+                            "in the first {:.0f} s)",
+                            in.schedule_lag_p99_ms, in.ramp_lag_p99_ms, in.ramp_seconds)
+              : fmt::format("(p99 lag {:.1f} ms)", in.schedule_lag_p99_ms);
+      return {code, fmt::format("the generator fell behind its own schedule {}; results measure "
+                                "lampi-fleet, not the broker. Use fewer lamps per core or more "
+                                "--threads.",
+                                where)};
+    }
     case VerdictCode::broker_saturated:
       return {code, fmt::format("p95 response {:.1f} ms, {:.2f}% failures (timeout {:.0f} ms) "
-                                "while the generator kept its schedule (p99 lag {:.1f} ms).",
+                                "while the generator kept its schedule (p99 lag {:.1f} ms).{}",
                                 in.p95_response_ms, in.failure_ratio * 100.0,
-                                in.response_timeout_ms, in.schedule_lag_p99_ms)};
+                                in.response_timeout_ms, in.schedule_lag_p99_ms, ramp_note(in))};
     case VerdictCode::ok:
       break;
   }
-  return {code, fmt::format("the broker kept up (p95 {:.1f} ms, {:.2f}% failures).",
-                            in.p95_response_ms, in.failure_ratio * 100.0)};
+  return {code, fmt::format("the broker kept up (p95 {:.1f} ms, {:.2f}% failures).{}",
+                            in.p95_response_ms, in.failure_ratio * 100.0, ramp_note(in))};
 }
 
 int exit_code_for(VerdictCode code, bool slos_passed) {

@@ -45,7 +45,11 @@ VerdictNames verdict_names(VerdictCode code);
 
 // What the verdict is judged on, all from the whole run.
 struct VerdictInputs {
+  // The generator's p99 lag in the steady state when the run reached one, else the run's.
   double schedule_lag_p99_ms = 0;
+  // The ramp-up's, only when it is judged apart (0 otherwise): told, never judged.
+  double ramp_lag_p99_ms = 0;
+  double ramp_seconds = 0;
   double p95_response_ms = 0;
   double failure_ratio = 0;  // failed publishes / publishes
   double response_timeout_ms = 0;

@@ -65,6 +65,11 @@ struct FailureNote {
 // Enough to see each reason's lamps and words in the log; the counters carry the rest.
 inline constexpr std::uint64_t kFailureNotesPerReason = 3;
 
+// The ramp-up lasts until a shard's last lamp has powered on, and this long after, for it to
+// bridge and boot. Its burst of connects and boot messages may saturate the generator or the
+// broker for a while; that is shown, but a soak's validity is judged on the steady state.
+inline constexpr std::int64_t kRampSettleSeconds = 10;
+
 using Counter = std::atomic<std::uint64_t>;
 
 inline void bump(Counter& c, std::uint64_t n = 1) {
@@ -147,6 +152,10 @@ struct FleetStats {
   // Owned by the shard thread: totals over the whole run.
   std::array<TopicLatency, model::kTopicCount> latency{};
   LatencyHistogram schedule_lag;
+  // The same samples split at steady_from_us: the ramp-up's, then the steady state's.
+  LatencyHistogram schedule_lag_ramp;
+  LatencyHistogram schedule_lag_steady;
+  std::int64_t steady_from_us = 0;  // since the run's start; set before the thread starts
 
   // Filled by the shard once a second, emptied by the one IntervalReader
   // (fleet_stats_view.hpp), so no other reader can steal its seconds.

@@ -279,6 +279,28 @@ TEST_CASE(
   engine.join();
 }
 
+// Issue 9: validity is judged per phase. Each shard's ramp-up ends kRampSettleSeconds after
+// its last lamp powered on; every lag sample goes to the ramp-up's or the steady state's.
+TEST_CASE("the shards split their schedule lag at the end of the ramp-up") {
+  auto broker = fleet::MosquittoProcess::start({});
+  FleetConfig config = test_config(20, broker);
+  config.hatch_rate = 20;  // one lamp every 50 ms: the last powers on at about 0.95 s
+  config.profiles = {{model::Profile::touch_drag, 100.0}};  // timers all the way through
+  fleet::FleetEngine engine(config, resolved(broker));
+  engine.start();
+  std::this_thread::sleep_for(std::chrono::seconds(fleet::kRampSettleSeconds) + 2500ms);
+  engine.request_stop(fleet::StopMode::graceful);
+  engine.join();
+  for (const auto& shard : engine.shards()) {
+    const auto& st = shard->stats();
+    CHECK(st.steady_from_us >= fleet::kRampSettleSeconds * 1'000'000 + 900'000);
+    CHECK(st.steady_from_us <= fleet::kRampSettleSeconds * 1'000'000 + 1'000'000);
+    CHECK(st.schedule_lag_ramp.count() > 0);
+    CHECK(st.schedule_lag_steady.count() > 0);
+    CHECK(st.schedule_lag_ramp.count() + st.schedule_lag_steady.count() == st.schedule_lag.count());
+  }
+}
+
 TEST_CASE("power-loss stop: the broker publishes every lamp's will within 1.5 x keepalive") {
   auto broker = fleet::MosquittoProcess::start(unbounded_observer_queues());
   MqttObserver observer;

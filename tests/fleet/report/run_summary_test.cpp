@@ -66,7 +66,9 @@ TEST_CASE("summarize adds up every shard's counters") {
   Counts every_reason;
   for (std::size_t r = 0; r < kDisconnectReasonCount; ++r) {
     auto reason = static_cast<DisconnectReason>(r);
-    std::uint64_t n = reason == DisconnectReason::lost ? 6 : reason == DisconnectReason::keepalive ? 4 : 0;
+    std::uint64_t n = reason == DisconnectReason::lost        ? 6
+                      : reason == DisconnectReason::keepalive ? 4
+                                                              : 0;
     every_reason.emplace_back(disconnect_reason_name(reason), n);
   }
   CHECK(s.disconnects == every_reason);
@@ -120,7 +122,8 @@ TEST_CASE("nothing lost without a count: late PUBACKs, unacknowledged and unsent
   CHECK(s.unacked_at_power_off == 42);
   CHECK(s.unsent_at_stop == 66);
   auto table = render_table(s);
-  CHECK(table.find("bridge queued 600, dropped 6, unsent at the stop 66 | in-flight cap drops 12\n") !=
+  CHECK(table.find(
+            "bridge queued 600, dropped 6, unsent at the stop 66 | in-flight cap drops 12\n") !=
         std::string::npos);
   CHECK(table.find("\nPUBACKs: timeouts 18 (of them 6 acknowledged late) | never acknowledged: 30 "
                    "by the end, 42 at their lamp's power-off\n") != std::string::npos);
@@ -139,7 +142,8 @@ TEST_CASE("TLS without verification is a warning with the verdict, in the table 
   t.fleet.config.tls.verify = false;
   auto s = summarize(t.fleet.view(), {.seconds = 1.0});
   REQUIRE(s.warnings.size() == 1);
-  CHECK(s.warnings[0].starts_with("TLS certificate verification was off (broker.tls.verify: false)"));
+  CHECK(
+      s.warnings[0].starts_with("TLS certificate verification was off (broker.tls.verify: false)"));
   auto table = render_table(s);
   CHECK(table.find("\nWarning: TLS certificate verification was off") < table.find("\nVerdict: "));
   CHECK(nlohmann::json::parse(render_json(s))["warnings"][0] == s.warnings[0]);
@@ -240,6 +244,52 @@ TEST_CASE("the verdict's boundaries hold through summarize's histograms") {
     CHECK(s.generator_saturated() == (c.expected == generator_saturated));
     CHECK(s.broker_saturated() == (c.expected == broker_saturated));
   }
+}
+
+// The ramp-up's lag is shown and the generator judged on what came after it, in every
+// output; a run that never left its ramp-up is judged on the whole of it.
+TEST_CASE("summarize judges the generator after the ramp-up, and shows both") {
+  HandFilledFleet fleet(2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    auto& st = fleet.shard(k);
+    st.steady_from_us = k == 0 ? 41'000'000 : 42'000'000;  // the later shard's end counts
+    for (int i = 0; i < 100; ++i) {
+      std::int64_t ramp = 250'000, steady = 3'000;
+      st.schedule_lag.record(ramp);
+      st.schedule_lag_ramp.record(ramp);
+      st.schedule_lag.record(steady);
+      st.schedule_lag_steady.record(steady);
+      st.latency[model::index_of(Topic::changed)].response.record(2'000);
+    }
+  }
+  bump(fleet.shard(0).topics[model::index_of(Topic::changed)].requests, 200);
+  auto s = summarize(fleet.view(), {.seconds = 60.0, .bridged_peak = 0});
+  CHECK(s.reached_steady_state);
+  CHECK(s.ramp_seconds == 42.0);
+  CHECK(s.schedule_lag_p99_ms > 100.0);  // the whole run's, as before
+  CHECK(s.ramp_lag_p99_ms > 100.0);
+  CHECK(s.steady_lag_p99_ms < 100.0);
+  CHECK(s.verdict.code == VerdictCode::ok);
+  CHECK(s.verdict.detail.find("The ramp-up (first 42 s) fell behind its schedule") !=
+        std::string::npos);
+  CHECK(render_table(s).find("| p99 in the ramp-up (first 42 s) ") != std::string::npos);
+  auto j = nlohmann::json::parse(render_json(s));
+  CHECK(j["schedule_lag_ms"]["judged_on"] == "steady_state");
+  CHECK(j["schedule_lag_ms"]["ramp_seconds"] == 42.0);
+
+  // The same lags with nothing after the ramp-up: judged on the whole run, INVALID.
+  HandFilledFleet short_run(1);
+  auto& st = short_run.shard(0);
+  st.steady_from_us = 42'000'000;
+  for (int i = 0; i < 100; ++i) {
+    st.schedule_lag.record(250'000);
+    st.schedule_lag_ramp.record(250'000);
+  }
+  auto cut = summarize(short_run.view(), {.seconds = 30.0, .bridged_peak = 0});
+  CHECK_FALSE(cut.reached_steady_state);
+  CHECK(cut.verdict.code == VerdictCode::generator_saturated);
+  CHECK(render_table(cut).find("p99 in the ramp-up") == std::string::npos);
+  CHECK(nlohmann::json::parse(render_json(cut))["schedule_lag_ms"]["judged_on"] == "whole_run");
 }
 
 TEST_CASE("the table lists the topics, then the total under a rule, then the verdict") {

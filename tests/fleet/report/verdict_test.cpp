@@ -110,9 +110,8 @@ TEST_CASE("each verdict code has its own machine name and label") {
   CHECK(verdict_names(not_connected).label == "NOT CONNECTED");
   CHECK(verdict_names(interrupted).code == "interrupted");
   CHECK(verdict_names(interrupted).label == "INTERRUPTED");
-  for (auto c :
-       {ok, broker_saturated, generator_saturated, not_connected, interrupted, outage, stalled,
-        duplicate_ids}) {
+  for (auto c : {ok, broker_saturated, generator_saturated, not_connected, interrupted, outage,
+                 stalled, duplicate_ids}) {
     codes.insert(verdict_names(c).code);
     labels.insert(verdict_names(c).label);
   }
@@ -261,16 +260,18 @@ TEST_CASE("a signal while lamps are still on their first try is INTERRUPTED, not
   CHECK(judge_verdict(early) == not_connected);
 }
 
-TEST_CASE("OUTAGE and STALLED name what the broker did, before any other verdict but NOT CONNECTED") {
+TEST_CASE(
+    "OUTAGE and STALLED name what the broker did, before any other verdict but NOT CONNECTED") {
   using enum VerdictCode;
   auto in = lamps(100, 100, 100);
   in.broker_events.stall = Stall{10, 20, 100};
   in.failure_ratio = 0.36;
   in.p95_response_ms = 18;
   CHECK(judge_verdict(in) == stalled);  // not BROKER SATURATED, though 36% failed
-  CHECK(verdict_text(verdict_for(in)).starts_with(
-      "STALLED: from 10 s for 20 s the broker kept 100 lamps' connections but acknowledged no "
-      "publish (36.00% of publishes failed in the run)."));
+  CHECK(verdict_text(verdict_for(in))
+            .starts_with("STALLED: from 10 s for 20 s the broker kept 100 lamps' connections but "
+                         "acknowledged no "
+                         "publish (36.00% of publishes failed in the run)."));
   CHECK(exit_code_for(stalled, true) == kExitBrokerFailed);
 
   in.broker_events.outage = Outage{30, 38.0, 100, 0};
@@ -299,11 +300,40 @@ TEST_CASE("lamps fighting a twin over their ids: DUPLICATE IDS, before the outag
   in.broker_events.outage = Outage{3, std::nullopt, 20, 8};
   in.lamps_flapping = 14;
   CHECK(judge_verdict(in) == duplicate_ids);
-  CHECK(verdict_text(verdict_for(in)).starts_with(
-      "DUPLICATE IDS: 14 lamps had their connection taken away again and again while the broker "
-      "let them straight back in: another client uses the same device IDs"));
+  CHECK(verdict_text(verdict_for(in))
+            .starts_with("DUPLICATE IDS: 14 lamps had their connection taken away again and again "
+                         "while the broker "
+                         "let them straight back in: another client uses the same device IDs"));
   CHECK(verdict_for(in).detail.ends_with("Give each fleet its own device_id_base."));
   CHECK(exit_code_for(duplicate_ids, true) == kExitDuplicateIds);
   in.lamps_flapping = 0;
   CHECK(judge_verdict(in) == outage);
+}
+
+TEST_CASE("a ramp-up that fell behind is told, and the generator judged after it") {
+  // The steady state kept its schedule: OK, with the ramp-up said in words.
+  auto in = inputs(4.0, 2.0, 0);
+  in.ramp_lag_p99_ms = 150.0;
+  in.ramp_seconds = 73;
+  CHECK(judge_verdict(in) == VerdictCode::ok);
+  CHECK(verdict_text(verdict_for(in)) ==
+        "OK: the broker kept up (p95 2.0 ms, 0.00% failures). The ramp-up (first 73 s) fell "
+        "behind its schedule (p99 lag 150.0 ms); the steady state after it kept it.");
+  // A broker that failed in the steady state is still judged, the ramp-up still told.
+  auto broker = in;
+  broker.p95_response_ms = 900;
+  CHECK(judge_verdict(broker) == VerdictCode::broker_saturated);
+  CHECK(verdict_for(broker).detail.ends_with("the steady state after it kept it."));
+  // Behind after the ramp-up too: INVALID, both figures quoted.
+  auto behind = in;
+  behind.schedule_lag_p99_ms = 120.0;
+  CHECK(judge_verdict(behind) == VerdictCode::generator_saturated);
+  CHECK(verdict_for(behind).detail.starts_with(
+      "the generator fell behind its own schedule after the ramp-up (p99 lag 120.0 ms in the "
+      "steady state, 150.0 ms in the first 73 s)"));
+  // A ramp-up within the limit says nothing more.
+  auto calm = inputs(4.0, 2.0, 0);
+  calm.ramp_lag_p99_ms = 99.0;
+  calm.ramp_seconds = 73;
+  CHECK(verdict_text(verdict_for(calm)) == "OK: the broker kept up (p95 2.0 ms, 0.00% failures).");
 }
