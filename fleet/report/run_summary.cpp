@@ -22,11 +22,14 @@ void fill_latency(TopicRow& row, const LatencyHistogram& h) {
 }
 
 // "lost x5, refused x2": the disconnects of a run whose lamps did not bridge.
+// `disconnects` holds every reason in DisconnectReason's order.
 std::string failure_counts(const RunSummary& s) {
   std::string out;
-  for (const auto& [reason, n] : s.disconnects)
-    if (n > 0 && reason != disconnect_reason_name(DisconnectReason::power_off))
+  for (std::size_t i = 0; i < s.disconnects.size(); ++i) {
+    const auto& [reason, n] = s.disconnects[i];
+    if (n > 0 && is_failure(static_cast<DisconnectReason>(i)))
       out += fmt::format("{}{} x{}", out.empty() ? "" : ", ", reason, n);
+  }
   return out;
 }
 
