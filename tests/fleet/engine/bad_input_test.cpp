@@ -167,7 +167,13 @@ TEST_CASE("bad input in bulk: 10,000 refused set_configs, each counted by its cl
   }
   // Flat: the rounds after the first leave memory where the first did (heap reuse, a
   // few hundred kB of slack for the allocator).
+#ifndef __SANITIZE_ADDRESS__
   CHECK(rss_kb() <= rss_after_first_round + 2048);
+#else
+  // ASan holds freed memory in quarantine (256 MB) on purpose, so RSS grows by design here;
+  // that build checks for leaks itself, at exit.
+  (void)rss_after_first_round;
+#endif
   CHECK(f.answers(kTarget, "after"));
   CHECK(f.answers(kTarget + 1, "neighbour"));
   f.stop();
