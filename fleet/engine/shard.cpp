@@ -18,7 +18,10 @@ constexpr auto kStopPoll = std::chrono::milliseconds(20);
 constexpr std::uint8_t kFlapsForDuplicate = 3;
 }  // namespace
 
-Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {}
+Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {
+  // OpenSSL's decoders take about a megabyte once set up: only TLS fleets pay for them.
+  if (ctx_.link.ssl_ctx) key_decoder_ = std::make_unique<PrivateKeyDecoder>();
+}
 
 Shard::~Shard() {
   if (thread_.joinable()) {
@@ -44,7 +47,7 @@ void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_
     stats_.steady_from_us = (settled - model::VirtualTime{}).count();
   }
   slot.fleet_index = fleet_index;
-  if (ctx_.link.ssl_ctx) tls_peers_.push_back({.id = id, .keys = &key_decoder_});
+  if (ctx_.link.ssl_ctx) tls_peers_.push_back({.id = id, .keys = key_decoder_.get()});
   stats_.lamps_by_phase[static_cast<std::size_t>(LampPhase::off)].fetch_add(1);
   push_deadline(power_on_at, slot_index);
 }

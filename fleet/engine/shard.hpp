@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <string>
@@ -123,7 +124,7 @@ class Shard final : public LinkEvents {
   // With TLS only, one per lamp, by slot; filled before the thread starts, so the SSLs
   // can point into it. Declared before lamps_ so it outlives their SSLs.
   std::vector<TlsPeer> tls_peers_;
-  PrivateKeyDecoder key_decoder_;  // this thread's, for every lamp's handshakes
+  std::unique_ptr<PrivateKeyDecoder> key_decoder_;  // TLS only: this thread's, for every handshake
   std::deque<LampSlot> lamps_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<std::uint32_t> connect_queue_;
