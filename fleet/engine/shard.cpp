@@ -42,10 +42,7 @@ void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_
   slot.lamp = model::make_lamp(id, seed, profile);
   slot.power_on_at = power_on_at;
   const auto settled = power_on_at + std::chrono::seconds(kRampSettleSeconds);
-  if (settled > steady_from_) {
-    steady_from_ = settled;
-    stats_.steady_from_us = (settled - model::VirtualTime{}).count();
-  }
+  stats_.steady_from_us = std::max(stats_.steady_from_us, (settled - model::VirtualTime{}).count());
   slot.fleet_index = fleet_index;
   if (ctx_.link.ssl_ctx) tls_peers_.push_back({.id = id, .keys = key_decoder_.get()});
   stats_.lamps_by_phase[static_cast<std::size_t>(LampPhase::off)].fetch_add(1);
@@ -138,7 +135,8 @@ void Shard::service(LampSlot& slot, VirtualTime t) {
   // the bridge queue while the link was down is late because of the link, not us.)
   auto lag = (t - model::next_deadline(slot.lamp)).count();
   stats_.schedule_lag.record(lag);
-  (t < steady_from_ ? stats_.schedule_lag_ramp : stats_.schedule_lag_steady).record(lag);
+  bool ramping = (t - model::VirtualTime{}).count() < stats_.steady_from_us;
+  (ramping ? stats_.schedule_lag_ramp : stats_.schedule_lag_steady).record(lag);
   stats_.schedule_lag_exported.record(lag);
   interval_.schedule_lag.record(lag);
   fx_.clear();

@@ -119,7 +119,6 @@ class Shard final : public LinkEvents {
   boost::asio::steady_timer wake_timer_{io_};
   boost::asio::steady_timer second_timer_{io_};
   model::VirtualTime wake_armed_at_ = model::kNever;
-  model::VirtualTime steady_from_{};  // the end of this shard's ramp-up
   std::chrono::steady_clock::time_point second_due_{};
   // With TLS only, one per lamp, by slot; filled before the thread starts, so the SSLs
   // can point into it. Declared before lamps_ so it outlives their SSLs.

@@ -96,7 +96,6 @@ int TlsContext::choose_certificate(SSL* ssl, void* self) {
   std::string key = expand_id_template(tls->config_.key_file, peer->id);
   // A failed load aborts this lamp's handshake; the lamp backs off and retries.
   auto use_key = [&] {
-    if (!peer->keys) return SSL_use_PrivateKey_file(ssl, key.c_str(), SSL_FILETYPE_PEM) == 1;
     PrivateKey loaded = peer->keys->load_pem_file(key.c_str());
     return loaded && SSL_use_PrivateKey(ssl, loaded.get()) == 1;  // takes its own reference
   };

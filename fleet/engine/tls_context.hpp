@@ -30,6 +30,7 @@ struct TlsPeer {
   // close before the CONNACK is the broker ending it (see `LinkEnd::tls_answered`).
   bool answered = false;
   // The decoder of the thread the lamp runs on (its shard's), for its key at each handshake.
+  // Required: the shard that makes the lamp's TlsPeer gives it its own.
   PrivateKeyDecoder* keys = nullptr;
 };
 

@@ -131,7 +131,7 @@ Verdict verdict_for(const VerdictInputs& in) {
     }
     case VerdictCode::generator_saturated: {
       std::string where =
-          in.ramp_seconds > 0 && in.ramp_lag_p99_ms > 0
+          in.ramp_lag_p99_ms > 0
               ? fmt::format("after the ramp-up (p99 lag {:.1f} ms in the steady state, {:.1f} ms "
                             "in the first {:.0f} s)",
                             in.schedule_lag_p99_ms, in.ramp_lag_p99_ms, in.ramp_seconds)

@@ -7,7 +7,7 @@
 //
 // --keep leaves the directory (printed) for timing `lampi-fleet validate` on it, with the
 // CA's key and a broker certificate for localhost (broker.crt, broker.key) beside the
-// lamps', so a mosquitto TLS listener can serve them (tests/bench/tls_scale_bench.sh).
+// lamps', so a mosquitto TLS listener can serve them (tests/bench/tls_scale_bench.py).
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
