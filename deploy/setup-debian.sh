@@ -9,7 +9,7 @@ packages=(
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev prometheus-cpp-dev
   doctest-dev libcli11-dev libssl-dev openssl
-  prometheus python3
+  prometheus python3 python3-yaml  # python3-yaml: the deploy manifests test
   clang libclang-rt-14-dev  # the tests' libFuzzer run over the payload code
 )
 

@@ -4,17 +4,22 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <exception>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "fleet/app/build_info.hpp"
 #include "fleet/app/logging.hpp"
+#include "fleet/app/merge_command.hpp"
 #include "fleet/app/number_option.hpp"
 #include "fleet/app/run_command.hpp"
+#include "fleet/app/shard_identity.hpp"
 #include "fleet/config/config_loader.hpp"
 #include "fleet/report/verdict.hpp"
 
@@ -25,6 +30,9 @@ namespace {
 struct Overrides {
   // Numbers are kept as typed and read by parse_number_option, so a bad one is quoted.
   std::optional<std::string> lamps;
+  std::optional<std::string> device_id_base;
+  std::optional<std::string> shard_index;
+  std::optional<std::string> shard_count;
   std::optional<std::string> broker;
   std::optional<std::string> duration;
   std::optional<std::string> hatch_rate;
@@ -57,6 +65,16 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
   if (o.lamps)
     c.lamps = parse_number_option<std::size_t>("--lamps", *o.lamps, 1, kMaxLamps,
                                                "a whole number from 1 to 1000000");
+  if (o.device_id_base)
+    c.device_id_base =
+        flag_value("--device-id-base", [&] { return parse_device_id_base(*o.device_id_base); });
+  if (o.shard_count)
+    c.shard.count = parse_number_option<std::size_t>("--shard-count", *o.shard_count, 1,
+                                                     kMaxShards, "a whole number from 1 to 10000");
+  if (o.shard_index)
+    c.shard.index = parse_number_option<std::size_t>("--shard-index", *o.shard_index, 0,
+                                                     kMaxShards - 1,
+                                                     "a whole number from 0 to 9999");
   if (o.broker) c.broker = flag_value("--broker", [&] { return parse_broker_url(*o.broker); });
   if (o.duration)
     c.duration = flag_value("--duration", [&] { return parse_duration(*o.duration); });
@@ -89,7 +107,17 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
 }
 
 void add_overrides(CLI::App& cmd, Overrides& o) {
-  cmd.add_option("-n,--lamps", o.lamps, "Number of lamps to emulate");
+  cmd.add_option("-n,--lamps", o.lamps, "Number of lamps to emulate (every shard together)");
+  cmd.add_option("--device-id-base", o.device_id_base,
+                 "Device ID of the first lamp, 12 hex digits (default 1e0000000000)")
+      ->type_name("HEX");
+  cmd.add_option("--shard-count", o.shard_count,
+                 "Processes sharing the fleet; each runs an even slice of the lamps")
+      ->type_name("N");
+  cmd.add_option("--shard-index", o.shard_index,
+                 "This process's shard, 0 to N-1 (default: Kubernetes' JOB_COMPLETION_INDEX "
+                 "or a StatefulSet host name's -N)")
+      ->type_name("I");
   cmd.add_option(
       "-b,--broker", o.broker,
       "Cloud broker, mqtt://host:port or mqtts://host:port (default: start a local mosquitto)");
@@ -131,6 +159,35 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }
 
+// Every option can come from the environment too, LAMPI_FLEET_ and its long name
+// (--hatch-rate: LAMPI_FLEET_HATCH_RATE), the way containers and Kubernetes pass settings;
+// a flag on the command line still wins.
+void add_environment_names(CLI::App& cmd) {
+  for (CLI::Option* opt : cmd.get_options()) {
+    if (opt->get_lnames().empty() || opt->get_lnames().front() == "help") continue;
+    std::string name = "LAMPI_FLEET_";
+    for (char ch : opt->get_lnames().front())
+      name += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    opt->envname(name);
+  }
+}
+
+// "--report=" is "--report ''", as GNU's getopt reads it: CLI11 would call it a missing
+// value. Every other argument stays as it is.
+std::vector<std::string> empty_values_spelled_out(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (i > 0 && a.starts_with("--") && a.size() > 3 && a.find('=') == a.size() - 1) {
+      args.emplace_back(a.substr(0, a.size() - 1));
+      args.emplace_back();
+    } else {
+      args.emplace_back(a);
+    }
+  }
+  return args;
+}
+
 // A log level outside the list is a usage error, named by the option with the choices.
 void add_log_level(CLI::App& cmd, std::string& level) {
   cmd.add_option("--log-level", level,
@@ -161,6 +218,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   add_overrides(*run, run_overrides);
   add_log_level(*run, log_level);
+  add_environment_names(*run);
 
   Overrides validate_overrides;
   auto* validate_cmd = app.add_subcommand(
@@ -171,24 +229,64 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   add_overrides(*validate_cmd, validate_overrides);
   add_log_level(*validate_cmd, log_level);
+  add_environment_names(*validate_cmd);
 
-  CLI11_PARSE(app, argc, argv);
+  MergeOptions merge_options;
+  auto* merge = app.add_subcommand(
+      "merge",
+      "Add up the summaries of a sharded fleet's processes (each run with --summary-json) "
+      "into one table, verdict and exit code, as if one process had run every lamp");
+  merge->add_option("files", merge_options.inputs, "Every shard's summary JSON, once each")
+      ->required()
+      ->check(CLI::ExistingFile)
+      ->type_name("SUMMARY.json");
+  merge->add_option("--summary-json", merge_options.summary_json,
+                    "Write the merged summary as JSON here");
+  merge->add_option("--report", merge_options.report, "Write the merged HTML report here")
+      ->type_name("PATH");
+  add_log_level(*merge, log_level);
+
+  {
+    // CLI11 reads the arguments last to first, so it is handed them reversed.
+    std::vector<std::string> args = empty_values_spelled_out(argc, argv);
+    app.name(args.front());  // as CLI11_PARSE would: the usage line names the program
+    args.erase(args.begin());
+    std::reverse(args.begin(), args.end());
+    try {
+      app.parse(std::move(args));
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
+  }
   const bool terminal = isatty(STDERR_FILENO) == 1;
   // CLI11 has checked the name, so the level is always there.
   auto log = make_logger(parse_log_level(log_level).value_or(spdlog::level::info), terminal);
   try {
+    if (*merge) return merge_shards(merge_options, *log);
     if (*validate_cmd) {
       stop_signals.unblock();
       FleetConfig c = build_config(validate_config, validate_overrides);
       check_files(c);
+      // A config for every shard leaves the index to each process's environment: it is
+      // checked here when this environment says, else the slices are all alike.
+      std::string shard_note;
+      if (auto source = find_shard_index(c); !source)
+        shard_note = fmt::format(", {} shards, each process's index from its environment",
+                                 c.shard.count);
+      else if (c.shard.count > 1)
+        shard_note = fmt::format(", shard {} of {}{}", *c.shard.index, c.shard.count,
+                                 source->empty() ? "" : " from " + *source);
       if (!lamp_certificates_pass(c, *log)) return kExitUsage;
-      fmt::print("{}: OK ({} lamps{})\n",
-                 validate_config.empty() ? "command line" : validate_config, c.lamps,
+      fmt::print("{}: OK ({} lamps{}{})\n",
+                 validate_config.empty() ? "command line" : validate_config, c.lamps, shard_note,
                  c.tls.cert_file.empty() ? "" : ", every certificate checked");
       return kExitOk;
     }
     FleetConfig c = build_config(run_config, run_overrides);
     check_files(c);
+    auto source = find_shard_index(c);
+    if (!source) throw missing_shard_index(c);
+    if (!source->empty()) log->info("Shard index {} from {}", *c.shard.index, *source);
     return run_fleet(c, RunOptions{terminal, log, &stop_signals});
   } catch (const std::exception& e) {  // ConfigError too: its text names the key
     log->error("{}", e.what());

@@ -33,6 +33,12 @@ namespace {
 using Clock = std::chrono::steady_clock;      // for durations
 using WallClock = std::chrono::system_clock;  // for the summary's timestamps only
 
+std::string report_title(const FleetConfig& config) {
+  if (config.shard.count == 1) return fmt::format("lampi-fleet: {} lamps", config.lamps);
+  return fmt::format("lampi-fleet: shard {} of {}, {} of {} lamps", config.shard.index.value_or(0),
+                     config.shard.count, shard_slice(config).count, config.lamps);
+}
+
 // Where the results go, settled before the first lamp powers on: an output that was
 // asked for and cannot be written fails the run now, not after an eight-hour soak.
 struct OutputPlan {
@@ -112,9 +118,16 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     std::optional<TlsContext> tls;
     if (config.broker->tls) tls.emplace(config.tls, config.broker->host);
     FleetEngine engine(config, broker, tls ? tls->native() : nullptr);
-    log.info("{} lamps on {} thread(s) -> mqtt{}://{}:{} at {:g} lamps/s{}", config.lamps,
+    const LampSlice slice = shard_slice(config);
+    if (config.shard.count > 1)
+      log.info("Shard {} of {}: lamps {} to {} of {} (device IDs {} to {})",
+               config.shard.index.value_or(0), config.shard.count, slice.first,
+               slice.first + slice.count - 1, config.lamps,
+               model::device_id_at(config.device_id_base, slice.first).str(),
+               model::device_id_at(config.device_id_base, slice.first + slice.count - 1).str());
+    log.info("{} lamps on {} thread(s) -> mqtt{}://{}:{} at {:g} lamps/s{}", slice.count,
              engine.shards().size(), config.broker->tls ? "s" : "", broker.numeric_host,
-             broker.port, config.hatch_rate,
+             broker.port, shard_hatch_rate(config),
              config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                          : std::string(" until Ctrl-C"));
     for (const auto& w : config_warnings(config)) log.warn("{}", w);
@@ -189,7 +202,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
                                           .interrupted = interrupted,
                                           .bridged_peak = meter.bridged_peak(),
                                           .bridged_at_end = phase(LampPhase::bridged),
-                                          .hatched_at_end = config.lamps - phase(LampPhase::off),
+                                          .hatched_at_end = slice.count - phase(LampPhase::off),
                                           .local_broker = local != nullptr,
                                           .broker_events = find_broker_events(
                                               timeline, config.slo.min_bridged_ratio.value_or(
@@ -223,7 +236,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
       try {
         write_html_report(outputs.report, summary, timeline,
                           config_rows(summary.config),
-                          fmt::format("lampi-fleet: {} lamps", config.lamps));
+                          report_title(config));
         log.info("Report: {}", outputs.report);
       } catch (const std::exception& e) {
         if (outputs.report_asked) {
@@ -244,9 +257,10 @@ bool lamp_certificates_pass(const FleetConfig& config, spdlog::logger& log) {
   if (config.tls.cert_file.empty()) return true;
   auto started = Clock::now();
   auto problems = check_certificates(config);
-  log.debug("Checked the certificates of {} lamps in {:.2f} s", config.lamps,
+  const std::size_t lamps = shard_slice(config).count;
+  log.debug("Checked the certificates of {} lamps in {:.2f} s", lamps,
             std::chrono::duration<double>(Clock::now() - started).count());
-  for (const auto& line : certificate_report(problems, config.lamps)) log.error("{}", line);
+  for (const auto& line : certificate_report(problems, lamps)) log.error("{}", line);
   return problems.empty();
 }
 
@@ -255,7 +269,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   spdlog::logger& log = *options.log;
   Capacity capacity = measure_capacity(config.source_addresses.size());
   log.debug("Capacity: {}; room for {} lamps", capacity.describe(), capacity.max_lamps());
-  check_capacity(capacity, config.lamps);
+  check_capacity(capacity, shard_slice(config).count);
   const OutputPlan outputs = plan_outputs(config, log);
   if (!lamp_certificates_pass(config, log)) return kExitUsage;
   std::optional<MetricsExporter> metrics;  // bound first: a busy port stops nothing

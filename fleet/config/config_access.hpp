@@ -40,6 +40,7 @@ Json shown(model::Duration v);
 Json shown(const model::DurationRange& v);           // ["300ms", "2s"]
 Json shown(const std::optional<std::string>& v);     // null: unset
 Json shown(const std::optional<double>& v);          // null: unset
+Json shown(const std::optional<std::size_t>& v);     // null: unset
 Json shown(const std::optional<BrokerTarget>& v);    // null: none (a local mosquitto)
 Json shown(const std::optional<ListenAddress>& v);   // "": none
 Json shown(const ProfileMix& v);                     // {"touch-drag": 80, "idle": 20}

@@ -106,6 +106,10 @@ std::string format_listen_address(const ListenAddress& address);
 // metrics.listen and --metrics-listen: a listen address, or "" for no metrics endpoint.
 std::optional<ListenAddress> parse_metrics_listen(std::string_view text);
 
+// device_id_base and --device-id-base: up to 12 hex digits, "0x" optional. Device IDs are
+// hex, so is this: digits-only text is hex too, like the IDs in topics ("100" is 0x100).
+std::uint64_t parse_device_id_base(std::string_view text);
+
 // A TLS path template with every "{id}" replaced by the lamp's 12-hex-digit device ID.
 std::string expand_id_template(std::string_view path_template, model::DeviceId id);
 

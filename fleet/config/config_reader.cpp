@@ -139,18 +139,13 @@ model::DurationRange as_range(Reader& r, const Field& f) {
   return {d, d};
 }
 
-// Device IDs are hex, so is this: digits-only text is hex too, like the IDs in topics.
 std::uint64_t as_device_id(const Reader& r, const Field& f) {
   std::string s = scalar(r, f, "up to 12 hex digits");
-  std::string_view digits = s;
-  if (digits.starts_with("0x") || digits.starts_with("0X")) digits.remove_prefix(2);
-  auto id = model::parse_device_id(digits);
-  if (!id)
-    r.fail(f.key, f.mark,
-           "expected up to 12 hex digits (48 bits), e.g. \"1e0000000000\", 0x "
-           "prefix optional; got " +
-               quote_value(s));
-  return id->value;
+  try {
+    return parse_device_id_base(s);
+  } catch (const ConfigError& e) {
+    r.fail(f.key, f.mark, e.problem());
+  }
 }
 
 }  // namespace lampi::fleet::detail

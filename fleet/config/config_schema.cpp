@@ -94,6 +94,12 @@ Json show_service_start(const FleetConfig& c) {
   return shown(c.model.service_start[Service]);
 }
 
+template <class T>
+std::optional<T> optional_whole(const Reader& r, const Field& f) {
+  if (f.node.IsNull()) return std::nullopt;
+  return as_whole<T>(r, f);
+}
+
 // ---- The tables, innermost sections first ----
 
 constexpr auto kReconnect = std::to_array<Key>({
@@ -201,7 +207,8 @@ constexpr auto kConnect = std::to_array<Key>({
      .value = member<as_number, &FleetConfig::hatch_rate>,
      .type = "number, 0.001 to 1000000",
      .fallback = "`100`",
-     .doc = "Lamps powered on per second. The seed's test used 100."},
+     .doc = "Lamps powered on per second by the whole fleet; each shard powers its own "
+            "on at its share. The seed's test used 100."},
     {.name = "max_in_flight",
      .value = member<as_whole<std::size_t>, &FleetConfig::max_connects_in_flight>,
      .type = "whole number, at least 1",
@@ -426,12 +433,32 @@ constexpr auto kSlo = std::to_array<Key>({
             "powered on by then, the run is NOT CONNECTED (exit 3)."},
 });
 
+constexpr auto kShard = std::to_array<Key>({
+    {.name = "count",
+     .value = member<as_whole<std::size_t>, &FleetConfig::shard, &ShardConfig::count>,
+     .type = "whole number, 1 to 10000, at most `lamps`",
+     .fallback = "`1`",
+     .doc = "Processes sharing the fleet (on one machine or many). Each runs an even, "
+            "disjoint slice of the `lamps` (so of the device IDs) at its share of "
+            "`connect.hatch_rate`; together they are exactly the fleet. "
+            "`lampi-fleet merge` combines their summaries."},
+    {.name = "index",
+     .value = member<optional_whole<std::size_t>, &FleetConfig::shard, &ShardConfig::index>,
+     .type = "whole number, 0 to `count` - 1",
+     .fallback = "none: 0 for one shard; else the environment's",
+     .doc = "Which shard this process is. Left unset with `count` over 1, it comes from "
+            "Kubernetes: an Indexed Job's `JOB_COMPLETION_INDEX`, or the ordinal a "
+            "StatefulSet pod's host name ends with (`lampi-fleet-2` is 2). Every metric "
+            "carries it as the `shard` label."},
+});
+
 constexpr auto kRoot = std::to_array<Key>({
     {.name = "lamps",
      .value = member<as_whole<std::size_t>, &FleetConfig::lamps>,
      .type = "whole number, 1 to 1000000",
      .fallback = "`100`",
-     .doc = "How many lamps to emulate; each holds one bridged MQTT connection."},
+     .doc = "How many lamps to emulate, every shard together; each holds one bridged MQTT "
+            "connection."},
     {.name = "device_id_base",
      .value = member_shown<as_device_id, shown_device_id, &FleetConfig::device_id_base>,
      .type = "up to 12 hex digits",
@@ -440,6 +467,7 @@ constexpr auto kRoot = std::to_array<Key>({
             "`device_id_base + i`. The default is the course's load-test range. `0x` prefix "
             "optional; digits-only values are hex too (`100` is 0x100). `device_id_base + "
             "lamps` must stay within 48 bits. Quote it to be safe."},
+    {.name = "shard", .keys = kShard},
     {.name = "broker", .keys = kBroker},
     {.name = "connect", .keys = kConnect},
     {.name = "run", .keys = kRun},

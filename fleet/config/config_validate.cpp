@@ -195,6 +195,17 @@ void validate(const FleetConfig& c) {
                                std::to_string(c.lamps) +
                                " lamps runs past ffffffffffff (device IDs are 48 bits); "
                                "lower device_id_base or lamps");
+  if (c.shard.count < 1 || c.shard.count > kMaxShards)
+    fail("shard.count", "must be from 1 to 10000; got " + std::to_string(c.shard.count));
+  if (c.shard.count > c.lamps)
+    fail("shard.count", std::to_string(c.shard.count) + " shards for " +
+                            std::to_string(c.lamps) +
+                            " lamps would leave a shard without lamps; use at most `lamps` "
+                            "shards");
+  if (c.shard.index && *c.shard.index >= c.shard.count)
+    fail("shard.index", "must be from 0 to " + std::to_string(c.shard.count - 1) +
+                            " (shard.count is " + std::to_string(c.shard.count) + "); got " +
+                            std::to_string(*c.shard.index));
   validate_broker(c);
   validate_connect(c);
 

@@ -490,4 +490,16 @@ std::string closest_match(std::string_view typo, std::span<const std::string_vie
   return std::string(best);
 }
 
+std::uint64_t parse_device_id_base(std::string_view text) {
+  std::string_view digits = text;
+  if (digits.starts_with("0x") || digits.starts_with("0X")) digits.remove_prefix(2);
+  auto id = model::parse_device_id(digits);
+  if (!id)
+    throw ConfigError(
+        "expected up to 12 hex digits (48 bits), e.g. \"1e0000000000\", 0x prefix optional; "
+        "got " +
+        quote_value(text));
+  return id->value;
+}
+
 }  // namespace lampi::fleet

@@ -34,6 +34,9 @@ Json shown(const std::optional<std::string>& v) {
 Json shown(const std::optional<double>& v) {
   return v ? Json(*v) : Json(nullptr);
 }
+Json shown(const std::optional<std::size_t>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
 Json shown(const std::optional<BrokerTarget>& v) {
   return v ? Json(format_broker_url(*v)) : Json(nullptr);
 }

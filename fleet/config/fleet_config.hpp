@@ -95,9 +95,29 @@ inline constexpr const char* kDefaultReportHtml = "lampi-fleet-report.html";
 inline constexpr std::array<const char*, 3> kCsvSuffixes = {"_stats.csv", "_stats_history.csv",
                                                             "_failures.csv"};
 
+// Which part of a fleet this process runs, when several processes (on one machine or
+// many) share one fleet: shard `index` of `count`. Each shard runs a disjoint slice of the
+// fleet's lamps, so of its device IDs, and the shards together are exactly the fleet.
+struct ShardConfig {
+  // Unset: 0 for a fleet of one shard; for more, the process's environment says
+  // (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX, a StatefulSet pod's host name).
+  std::optional<std::size_t> index;
+  std::size_t count = 1;
+  friend bool operator==(const ShardConfig&, const ShardConfig&) = default;
+};
+inline constexpr std::size_t kMaxShards = 10'000;
+
+// Fleet lamp indices [first, first + count): lamp i keeps its device ID (device_id_base
+// + i), its seed stream and its profile whichever shard runs it.
+struct LampSlice {
+  std::uint64_t first = 0;
+  std::size_t count = 0;
+};
+
 struct FleetConfig {
-  std::size_t lamps = 100;
+  std::size_t lamps = 100;  // in the whole fleet, every shard together
   std::uint64_t device_id_base = 0x1e0000000000ULL;
+  ShardConfig shard;
 
   // No broker: lampi-fleet starts Debian's mosquitto on a free loopback port.
   std::optional<BrokerTarget> broker;
@@ -106,7 +126,7 @@ struct FleetConfig {
   TlsConfig tls;
   MqttVersion mqtt_version = MqttVersion::v311;
 
-  double hatch_rate = 100.0;  // lamps powered on per second
+  double hatch_rate = 100.0;  // lamps powered on per second, every shard together
   std::size_t max_connects_in_flight = 100;
   std::vector<Ipv4Address> source_addresses;  // every address of the ranges, in order
 
@@ -132,5 +152,23 @@ struct FleetConfig {
   std::string csv_prefix;
   SloConfig slo;
 };
+
+// This process's lamps: the fleet split as evenly as whole lamps allow, lower shards
+// first, so slices differ by at most one lamp. An unset index counts as 0.
+constexpr LampSlice shard_slice(std::size_t lamps, const ShardConfig& shard) {
+  const std::size_t count = shard.count ? shard.count : 1;
+  const std::size_t index = shard.index.value_or(0);
+  const std::size_t base = lamps / count, extra = lamps % count;
+  return {.first = index * base + (index < extra ? index : extra),
+          .count = base + (index < extra ? 1 : 0)};
+}
+inline LampSlice shard_slice(const FleetConfig& c) {
+  return shard_slice(c.lamps, c.shard);
+}
+// Each shard powers its own lamps on at its share of the fleet's hatch rate, so the
+// fleet as a whole ramps up at connect.hatch_rate, as Locust's workers share its rate.
+inline double shard_hatch_rate(const FleetConfig& c) {
+  return c.hatch_rate / static_cast<double>(c.shard.count ? c.shard.count : 1);
+}
 
 }  // namespace lampi::fleet

@@ -360,12 +360,14 @@ std::vector<CertificateProblem> check_certificates(const FleetConfig& config,
     }
   }
 
-  const std::size_t lamps = config.lamps;
+  // A shard checks the certificates of its own lamps only.
+  const LampSlice slice = shard_slice(config);
+  const std::size_t lamps = slice.count;
   std::vector<LampFindings> findings(lamps);
   const unsigned threads = threads_for(lamps, options.threads);
   auto work = [&](std::size_t begin, std::size_t end) {
     LampChecker checker(config, ca ? &*ca : nullptr, options.now);
-    for (std::size_t i = begin; i < end; ++i) findings[i] = checker.check(i);
+    for (std::size_t i = begin; i < end; ++i) findings[i] = checker.check(slice.first + i);
   };
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t)
@@ -381,7 +383,7 @@ std::vector<CertificateProblem> check_certificates(const FleetConfig& config,
     LampFindings& f = findings[i];
     std::optional<std::string> shared;
     auto owner = [&](std::size_t j) {
-      auto id = model::device_id_at(config.device_id_base, j);
+      auto id = model::device_id_at(config.device_id_base, slice.first + j);
       return fmt::format("lamp {}'s ({})", id.str(), expand_id_template(config.tls.cert_file, id));
     };
     if (f.cert_file) {
@@ -401,7 +403,7 @@ std::vector<CertificateProblem> check_certificates(const FleetConfig& config,
       // Its CN is the other lamp's: that is what the sharing already says.
       if (f.cn_problem)
         f.problems.erase(f.problems.begin() + static_cast<std::ptrdiff_t>(*f.cn_problem));
-      auto id = model::device_id_at(config.device_id_base, i);
+      auto id = model::device_id_at(config.device_id_base, slice.first + i);
       f.problems.insert(f.problems.begin(),
                         {id, expand_id_template(config.tls.cert_file, id), *shared});
     }

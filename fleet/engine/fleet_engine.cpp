@@ -12,8 +12,8 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
     : config_(config) {
   unsigned threads =
       config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(
-      std::min<std::size_t>(threads, std::max<std::size_t>(config_.lamps, 1)));
+  const LampSlice lamps = shard_slice(config_);
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(lamps.count, 1)));
   ctx_.config = &config_;
   ctx_.link.host = broker.numeric_host;
   ctx_.link.port = broker.port;
@@ -32,11 +32,16 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
   ctx_.epoch = std::chrono::steady_clock::now();
 
   for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>(i, ctx_));
+  // Lamp i of the fleet is the same lamp whichever shard runs it: its device ID, its seed
+  // stream and its profile all come from i, so the shards together replay the fleet.
   ProfileMixer profiles(config_.profiles.shares());  // lamp index order is hatch order
-  for (std::uint64_t i = 0; i < config_.lamps; ++i) {
+  for (std::uint64_t i = 0; i < lamps.first; ++i) profiles.next();
+  const double hatch_rate = shard_hatch_rate(config_);
+  for (std::uint64_t n = 0; n < lamps.count; ++n) {
+    const std::uint64_t i = lamps.first + n;
     auto power_on_at =
-        model::at(model::seconds_to_duration(static_cast<double>(i) / config_.hatch_rate));
-    shards_[i % threads]->add_lamp(i, model::device_id_at(config_.device_id_base, i),
+        model::at(model::seconds_to_duration(static_cast<double>(n) / hatch_rate));
+    shards_[n % threads]->add_lamp(i, model::device_id_at(config_.device_id_base, i),
                                    model::Rng::derive(config_.seed, i), profiles.next(),
                                    power_on_at);
   }

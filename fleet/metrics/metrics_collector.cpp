@@ -63,17 +63,17 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
   std::vector<MetricFamily> out;
   out.reserve(40);
   const auto shards = fleet_.shards();
-  // A shard's label is its index, which is its position in the view.
-  auto shard_label = [](std::size_t i) { return std::to_string(i); };
-  auto per_shard = [&](const char* name, const char* help, MetricType type, auto value_of) {
+  // A worker thread's label is its index, which is its position in the view.
+  auto thread_label = [](std::size_t i) { return std::to_string(i); };
+  auto per_thread = [&](const char* name, const char* help, MetricType type, auto value_of) {
     auto& f = family(out, name, help, type);
     for (std::size_t i = 0; i < shards.size(); ++i)
-      add_value(f, {{"shard", shard_label(i)}}, static_cast<double>(value_of(*shards[i])));
+      add_value(f, {{"thread", thread_label(i)}}, static_cast<double>(value_of(*shards[i])));
   };
-  auto per_shard_histogram = [&](const char* name, const char* help, auto histogram_of) {
+  auto per_thread_histogram = [&](const char* name, const char* help, auto histogram_of) {
     auto& f = family(out, name, help, MetricType::Histogram);
     for (std::size_t i = 0; i < shards.size(); ++i)
-      add_histogram(f, {{"shard", shard_label(i)}}, histogram_of(*shards[i]));
+      add_histogram(f, {{"thread", thread_label(i)}}, histogram_of(*shards[i]));
   };
 
   add_value(family(out, "lampi_fleet_build_info",
@@ -87,17 +87,17 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
     for (std::size_t i = 0; i < shards.size(); ++i)
       for (std::size_t p = 0; p < kPhaseCount; ++p)
         add_value(
-            f, {{"shard", shard_label(i)}, {"state", phase_name(static_cast<LampPhase>(p))}},
+            f, {{"thread", thread_label(i)}, {"state", phase_name(static_cast<LampPhase>(p))}},
             static_cast<double>(shards[i]->lamps_by_phase[p].load(std::memory_order_relaxed)));
   }
   add_value(family(out, "lampi_fleet_lamps_configured", "Lamps the run was asked for.",
                    MetricType::Gauge),
-            {}, static_cast<double>(fleet_.config().lamps));
-  per_shard("lampi_fleet_connect_attempts_total", "Bridge connects started.", MetricType::Counter,
+            {}, static_cast<double>(shard_slice(fleet_.config()).count));
+  per_thread("lampi_fleet_connect_attempts_total", "Bridge connects started.", MetricType::Counter,
             [](const FleetStats& st) { return read(st.connect_attempts); });
-  per_shard("lampi_fleet_connects_total", "Bridge connects that got a CONNACK.",
+  per_thread("lampi_fleet_connects_total", "Bridge connects that got a CONNACK.",
             MetricType::Counter, [](const FleetStats& st) { return read(st.connects); });
-  per_shard("lampi_fleet_reconnects_total", "Connects of lamps that had been bridged before.",
+  per_thread("lampi_fleet_reconnects_total", "Connects of lamps that had been bridged before.",
             MetricType::Counter, [](const FleetStats& st) { return read(st.reconnects); });
   {
     auto& f = family(out, "lampi_fleet_disconnects_total",
@@ -105,7 +105,7 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
     for (std::size_t i = 0; i < shards.size(); ++i)
       for (std::size_t r = 0; r < kDisconnectReasonCount; ++r)
         add_value(f,
-                  {{"shard", shard_label(i)},
+                  {{"thread", thread_label(i)},
                    {"reason", disconnect_reason_name(static_cast<DisconnectReason>(r))}},
                   static_cast<double>(read(shards[i]->disconnects[r])));
   }
@@ -128,54 +128,54 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
       return model::remote_publish_qos(static_cast<model::Topic>(t)).value_or(0) > 0;
     };
     for (std::size_t i = 0; i < shards.size(); ++i) {
-      std::string shard = shard_label(i);
+      const std::string thread = thread_label(i);
       for (std::size_t t = 0; t < model::kTopicCount; ++t) {
         const auto& tc = shards[i]->topics[t];
         std::string topic = topic_pattern(static_cast<model::Topic>(t));
-        add_value(messages, {{"shard", shard}, {"topic", topic}, {"direction", "out"}},
+        add_value(messages, {{"thread", thread}, {"topic", topic}, {"direction", "out"}},
                   static_cast<double>(read(tc.requests)));
-        add_value(messages, {{"shard", shard}, {"topic", topic}, {"direction", "in"}},
+        add_value(messages, {{"thread", thread}, {"topic", topic}, {"direction", "in"}},
                   static_cast<double>(read(tc.received)));
-        add_value(acked, {{"shard", shard}, {"topic", topic}}, static_cast<double>(read(tc.acked)));
-        add_value(failures, {{"shard", shard}, {"topic", topic}},
+        add_value(acked, {{"thread", thread}, {"topic", topic}}, static_cast<double>(read(tc.acked)));
+        add_value(failures, {{"thread", thread}, {"topic", topic}},
                   static_cast<double>(read(tc.failures)));
         if (acknowledged(t))
-          add_histogram(response, {{"shard", shard}, {"topic", topic}},
+          add_histogram(response, {{"thread", thread}, {"topic", topic}},
                         shards[i]->latency[t].exported);
       }
     }
   }
-  per_shard("lampi_fleet_publish_timeouts_total", "Publishes acknowledged late or never.",
+  per_thread("lampi_fleet_publish_timeouts_total", "Publishes acknowledged late or never.",
             MetricType::Counter, [](const FleetStats& st) { return read(st.timeouts); });
-  per_shard_histogram(
+  per_thread_histogram(
       "lampi_fleet_command_round_trip_seconds",
       "A cloud set_config received to the resulting lamp/changed acknowledged.",
       [](const FleetStats& st) -> const BucketHistogram& { return st.command_round_trip; });
-  per_shard_histogram("lampi_fleet_bridge_up_seconds", "Connect requested to CONNACK.",
+  per_thread_histogram("lampi_fleet_bridge_up_seconds", "Connect requested to CONNACK.",
                       [](const FleetStats& st) -> const BucketHistogram& { return st.bridge_up; });
-  per_shard_histogram(
+  per_thread_histogram(
       "lampi_fleet_schedule_lag_seconds", "How late lamps' timers ran: the generator's own lag.",
       [](const FleetStats& st) -> const BucketHistogram& { return st.schedule_lag_exported; });
-  per_shard("lampi_fleet_event_loop_lag_seconds", "Lateness of the worker's once-a-second tick.",
+  per_thread("lampi_fleet_event_loop_lag_seconds", "Lateness of the worker's once-a-second tick.",
             MetricType::Gauge, [](const FleetStats& st) {
               return static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1e6;
             });
-  per_shard("lampi_fleet_worker_cpu_seconds_total", "CPU time of the worker thread.",
+  per_thread("lampi_fleet_worker_cpu_seconds_total", "CPU time of the worker thread.",
             MetricType::Counter, [](const FleetStats& st) {
               return static_cast<double>(st.worker_cpu_us.load(std::memory_order_relaxed)) / 1e6;
             });
-  per_shard("lampi_fleet_inflight_messages", "QoS 1 messages awaiting PUBACK.", MetricType::Gauge,
+  per_thread("lampi_fleet_inflight_messages", "QoS 1 messages awaiting PUBACK.", MetricType::Gauge,
             [](const FleetStats& st) { return st.inflight.load(std::memory_order_relaxed); });
-  per_shard("lampi_fleet_inflight_dropped_total",
+  per_thread("lampi_fleet_inflight_dropped_total",
             "Publishes dropped at a lamp's bound of unacknowledged messages.", MetricType::Counter,
             [](const FleetStats& st) { return read(st.inflight_dropped); });
-  per_shard(
+  per_thread(
       "lampi_fleet_bridge_queued_messages", "Messages held in bridge queues while links are down.",
       MetricType::Gauge,
       [](const FleetStats& st) { return st.bridge_queue_depth.load(std::memory_order_relaxed); });
-  per_shard("lampi_fleet_bridge_queued_total", "Messages that entered a bridge queue.",
+  per_thread("lampi_fleet_bridge_queued_total", "Messages that entered a bridge queue.",
             MetricType::Counter, [](const FleetStats& st) { return read(st.bridge_queued); });
-  per_shard("lampi_fleet_bridge_dropped_total", "Out-going messages lost while the link was down.",
+  per_thread("lampi_fleet_bridge_dropped_total", "Out-going messages lost while the link was down.",
             MetricType::Counter, [](const FleetStats& st) { return read(st.bridge_dropped); });
   {
     auto& f = family(out, "lampi_fleet_set_config_invalid_total",
@@ -183,13 +183,13 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
     for (std::size_t i = 0; i < shards.size(); ++i)
       for (std::size_t c = 0; c < model::kInvalidClassCount; ++c)
         add_value(f,
-                  {{"shard", shard_label(i)},
+                  {{"thread", thread_label(i)},
                    {"class", invalid_class_name(static_cast<model::InvalidClass>(c))}},
                   static_cast<double>(read(shards[i]->set_config_invalid[c])));
   }
-  per_shard("lampi_fleet_service_crashes_total", "lamp_service crashes.", MetricType::Counter,
+  per_thread("lampi_fleet_service_crashes_total", "lamp_service crashes.", MetricType::Counter,
             [](const FleetStats& st) { return read(st.service_crashes); });
-  per_shard("lampi_fleet_service_restarts_total", "Supervisor restarts after a crash.",
+  per_thread("lampi_fleet_service_restarts_total", "Supervisor restarts after a crash.",
             MetricType::Counter, [](const FleetStats& st) { return read(st.service_restarts); });
   add_value(family(out, "lampi_fleet_generator_saturated",
                    "1 while the generator cannot keep its own schedule: results measure "
@@ -197,6 +197,12 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
                    MetricType::Gauge),
             {}, fleet_.generator_saturated() ? 1.0 : 0.0);
   collect_process_metrics(out, start_time_seconds_);
+  // Which process of a sharded fleet this is, on every series, so that Prometheus can sum
+  // the shards or tell them apart even when they share an instance (a pod restarted
+  // elsewhere) or scrape through one address.
+  const std::string shard = std::to_string(fleet_.config().shard.index.value_or(0));
+  for (auto& f : out)
+    for (auto& m : f.metric) m.label.insert(m.label.begin(), {"shard", shard});
   return out;
 }
 

@@ -164,6 +164,26 @@ void slo_table(std::string& out, const RunSummary& s) {
   out += "</tbody></table></section>";
 }
 
+// A merge has no timeline of its own: it names its shards, whose reports have the charts.
+void shard_table(std::string& out, const RunSummary& s) {
+  if (s.merged_from.empty()) return;
+  out += fmt::format(
+      "<section id=\"shards\"><h2>Merged from {} shards</h2><p>Counts are the shards' sums and "
+      "response times come from their merged histograms; schedule lag is the worst shard's. "
+      "The charts over time are in each shard's own report.</p>",
+      s.merged_from.size());
+  out +=
+      "<table><thead><tr><th>Shard</th><th>Summary</th><th>Verdict</th><th>Started (UTC)</th>"
+      "<th>Ended (UTC)</th></tr></thead><tbody>";
+  for (const auto& part : s.merged_from)
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+        part.index, escape(part.source), verdict_class(part.verdict),
+        escape(verdict_names(part.verdict).label), utc_timestamp(part.started_at),
+        utc_timestamp(part.ended_at));
+  out += "</tbody></table></section>";
+}
+
 template <typename Get>
 svg::Series series(std::string name, std::string color, const RunTimeline& timeline, Get get) {
   svg::Series s{std::move(name), std::move(color), {}};
@@ -312,7 +332,8 @@ std::string render_html_report(const RunSummary& summary, const RunTimeline& tim
       escape(title), kCss);
   header(out, summary, title);
   slo_table(out, summary);
-  charts(out, timeline);
+  shard_table(out, summary);
+  if (summary.merged_from.empty() || !timeline.empty()) charts(out, timeline);
   topic_table(out, summary);
   counters(out, summary);
   config_table(out, config_rows);

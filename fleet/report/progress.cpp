@@ -9,7 +9,7 @@ namespace lampi::fleet {
 ProgressSample ProgressMeter::sample(double elapsed_s) {
   ProgressSample s;
   s.elapsed_s = elapsed_s;
-  s.lamps = static_cast<std::int64_t>(fleet_.config().lamps);
+  s.lamps = static_cast<std::int64_t>(shard_slice(fleet_.config()).count);
   for (const FleetStats* shard : fleet_.shards()) {
     const FleetStats& st = *shard;
     for (std::size_t p = 0; p < kPhaseCount; ++p)

@@ -10,7 +10,9 @@ double ms(std::int64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
-void fill_latency(TopicRow& row, const LatencyHistogram& h) {
+}  // namespace
+
+void set_latency(TopicRow& row, const LatencyHistogram& h) {
   row.has_latency = h.count() > 0;
   row.median_ms = ms(h.percentile(0.50));
   row.average_ms = h.mean() / 1000.0;
@@ -20,6 +22,8 @@ void fill_latency(TopicRow& row, const LatencyHistogram& h) {
   row.p99_ms = ms(h.percentile(0.99));
   row.latency = h;
 }
+
+namespace {
 
 // "lost x5, refused x2": the disconnects of a run whose lamps did not bridge.
 // `disconnects` holds every reason in DisconnectReason's order.
@@ -62,7 +66,7 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
   s.interrupted = end.interrupted;
   s.lamps_bridged_at_end = end.bridged_at_end;
   s.lamps_hatched_at_end = end.hatched_at_end;
-  s.lamps = fleet.config().lamps;
+  s.lamps = shard_slice(fleet.config()).count;
   s.lamps_bridged_peak = bridged_peak;
   std::array<TopicRow, model::kTopicCount> rows{};
   std::array<LatencyHistogram, model::kTopicCount> latency{};
@@ -115,7 +119,7 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
     auto& row = rows[t];
     if (row.requests == 0 && row.received == 0) continue;
     row.name = topic_pattern(static_cast<model::Topic>(t));
-    fill_latency(row, latency[t]);
+    set_latency(row, latency[t]);
     row.rate_per_s = seconds > 0 ? static_cast<double>(row.requests) / seconds : 0;
     total.requests += row.requests;
     total.failures += row.failures;
@@ -125,7 +129,7 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
     all.merge(latency[t]);
     s.rows.push_back(row);
   }
-  fill_latency(total, all);
+  set_latency(total, all);
   total.rate_per_s = seconds > 0 ? static_cast<double>(total.requests) / seconds : 0;
 
   s.schedule_lag_p50_ms = ms(lag.percentile(0.5));
@@ -135,25 +139,29 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
   s.ramp_lag_p99_ms = ms(ramp_lag.percentile(0.99));
   s.steady_lag_p99_ms = ms(steady_lag.percentile(0.99));
   s.reached_steady_state = steady_lag.count() > 0;
-  s.verdict = verdict_for(
+  s.broker_events = end.broker_events;
+  s.verdict = judge_run(s);
+  return s;
+}
+
+Verdict judge_run(const RunSummary& s) {
+  return verdict_for(
       {.schedule_lag_p99_ms = s.reached_steady_state ? s.steady_lag_p99_ms : s.schedule_lag_p99_ms,
        .ramp_lag_p99_ms = s.reached_steady_state ? s.ramp_lag_p99_ms : 0.0,
        .ramp_seconds = s.ramp_seconds,
-       .p95_response_ms = total.p95_ms,
-       .failure_ratio = failure_ratio(total),
-       .response_timeout_ms = fleet.config().response_timeout.count() * 1000.0,
-       .lamps_hatched = end.hatched_at_end,
-       .lamps_bridged = end.bridged_at_end,
-       .lamps_bridged_peak = bridged_peak,
-       .min_bridged_ratio = fleet.config().slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio),
+       .p95_response_ms = s.total.p95_ms,
+       .failure_ratio = failure_ratio(s.total),
+       .response_timeout_ms = s.config.response_timeout.count() * 1000.0,
+       .lamps_hatched = s.lamps_hatched_at_end,
+       .lamps_bridged = s.lamps_bridged_at_end,
+       .lamps_bridged_peak = s.lamps_bridged_peak,
+       .min_bridged_ratio = s.config.slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio),
        .connect_failures = failure_counts(s),
-       .interrupted = end.interrupted,
-       .seconds = seconds,
-       .planned_seconds = end.planned_seconds,
-       .broker_events = end.broker_events,
+       .interrupted = s.interrupted,
+       .seconds = s.seconds,
+       .planned_seconds = s.planned_seconds,
+       .broker_events = s.broker_events,
        .lamps_flapping = s.lamps_flapping});
-  s.broker_events = end.broker_events;
-  return s;
 }
 
 void judge_slos(RunSummary& s, const SloConfig& slo) {
@@ -202,6 +210,15 @@ std::string render_table(const RunSummary& s) {
   row(s.total);
   out += fmt::format(
       "(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
+  const ShardConfig& shard = s.config.shard;
+  if (!s.merged_from.empty())
+    out += fmt::format("Merged: {} shards of a {}-lamp fleet, added up; schedule lag is the worst "
+                       "shard's, the peak the sum of the shards' peaks\n",
+                       s.merged_from.size(), s.config.lamps);
+  else if (shard.count > 1)
+    out += fmt::format("Shard {} of {}: {} of the fleet's {} lamps (lampi-fleet merge adds the "
+                       "shards up)\n",
+                       shard.index.value_or(0), shard.count, s.lamps, s.config.lamps);
   out += fmt::format(
       "Lamps: {} configured, {} bridged at peak, {} of {} powered on bridged at the end | "
       "connects {} of {} attempts, {} reconnects\n",

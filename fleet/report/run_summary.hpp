@@ -53,6 +53,14 @@ struct RunEnd {
   BrokerEvents broker_events{};  // find_broker_events() over the run's timeline
 };
 
+// One of the summaries a merged one adds up (lampi-fleet merge).
+struct MergedShard {
+  std::size_t index = 0;  // shard.index
+  std::string source;     // the file it was read from
+  VerdictCode verdict = VerdictCode::ok;
+  std::chrono::system_clock::time_point started_at{}, ended_at{};
+};
+
 struct RunSummary {
   BuildInfo build;     // which lampi-fleet measured it
   FleetConfig config;  // the settings the run used (broker.url: the local mosquitto's, if so)
@@ -89,6 +97,8 @@ struct RunSummary {
   // without certificate verification).
   std::vector<std::string> warnings;
   bool slos_passed = true;
+  // Empty for a run; for a merge, the shards it adds up, by index.
+  std::vector<MergedShard> merged_from;
 
   bool generator_saturated() const { return verdict.code == VerdictCode::generator_saturated; }
   bool broker_saturated() const { return verdict.code == VerdictCode::broker_saturated; }
@@ -100,6 +110,10 @@ std::vector<std::string> config_warnings(const FleetConfig& config);
 
 // Reads the shards' totals; call after they have finished.
 RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end);
+// A row's figures (median, p95, ...) read off its histogram, which the row keeps.
+void set_latency(TopicRow& row, const LatencyHistogram& h);
+// The verdict on the numbers already in `s`: summarize() and merge_summaries() both end so.
+Verdict judge_run(const RunSummary& s);
 // Judges the config's SLOs against the run; an invalid run (generator saturated)
 // fails them all, since it measured the generator.
 void judge_slos(RunSummary& s, const SloConfig& slo);

@@ -150,6 +150,13 @@ std::string render_json(const RunSummary& s) {
                     {"actual", slo.actual},
                     {"passed", slo.passed}});
   j["slos_passed"] = s.slos_passed;
+  auto& parts = j["merged_from"] = Json::array();
+  for (const auto& part : s.merged_from)
+    parts.push_back({{"shard", part.index},
+                     {"file", part.source},
+                     {"verdict_code", verdict_names(part.verdict).code},
+                     {"started_at", utc_timestamp(part.started_at)},
+                     {"ended_at", utc_timestamp(part.ended_at)}});
   j["local_broker"] = s.local_broker;
   j["config"] = effective_config(s.config);
   return pairs_on_one_line(j.dump(2)) + "\n";

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace lampi::fleet {
 
@@ -21,6 +23,27 @@ std::uint64_t LatencyHistogram::upper_edge(std::size_t bucket) {
   std::uint64_t width = 1ULL << (exponent - kSubBits);
   std::uint64_t lower = (1ULL << exponent) + (bucket % kSub) * width;
   return lower + width - 1;
+}
+
+LatencyHistogram LatencyHistogram::from_raw(std::span<const Bucket> buckets, std::int64_t sum_us,
+                                            std::int64_t min_us, std::int64_t max_us) {
+  LatencyHistogram h;
+  for (const auto& b : buckets) {
+    if (b.upper_us < 0) throw std::invalid_argument("a bucket's upper bound is negative");
+    const std::size_t i = bucket_of(static_cast<std::uint64_t>(b.upper_us));
+    if (upper_edge(i) != static_cast<std::uint64_t>(b.upper_us))
+      throw std::invalid_argument("upper bound " + std::to_string(b.upper_us) +
+                                  " us is not a bucket of this histogram's layout");
+    h.counts_[i] += b.count;
+    h.count_ += b.count;
+  }
+  if (h.count_ == 0) return h;
+  if (min_us < 0 || min_us > max_us || sum_us < 0)
+    throw std::invalid_argument("min_us, max_us and sum_us do not fit together");
+  h.sum_ = sum_us;
+  h.min_ = min_us;
+  h.max_ = max_us;
+  return h;
 }
 
 void LatencyHistogram::record(std::int64_t micros) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace lampi::fleet {
@@ -23,6 +24,12 @@ class LatencyHistogram {
     std::uint64_t count = 0;
     friend bool operator==(const Bucket&, const Bucket&) = default;
   };
+
+  // A histogram again from its raw counts (nonempty_buckets() and the rest, as the summary
+  // JSON writes them), for merging runs. Throws std::invalid_argument when an upper bound is
+  // not one of this layout's or the figures cannot belong together.
+  static LatencyHistogram from_raw(std::span<const Bucket> buckets, std::int64_t sum_us,
+                                   std::int64_t min_us, std::int64_t max_us);
 
   void record(std::int64_t micros);
   void merge(const LatencyHistogram& other);

@@ -399,3 +399,39 @@ TEST_CASE("tls.verify false: a warning at start, and again with the verdict and 
   CHECK(contains(r.output, "\nWarning: " + warning));
   CHECK(contains(read_text(report), warning));
 }
+
+TEST_CASE("--option= is the option with an empty value, as --option \"\" is") {
+  for (const char* option : {"--metrics-listen", "--report", "--summary-json", "--csv"}) {
+    CAPTURE(option);
+    auto spelled_out = run_cli(fmt::format("validate -n 3 {} \"\"", option));
+    auto with_equals = run_cli(fmt::format("validate -n 3 {}=", option));
+    CHECK(spelled_out.exit_code == 0);
+    CHECK(with_equals.exit_code == spelled_out.exit_code);
+    CHECK(with_equals.output == spelled_out.output);
+  }
+  // A real run with --metrics-listen= serves no endpoint, as "" does.
+  TempDir dir;
+  auto r = run_cli(fmt::format("run --lamps 2 --duration 1s --report {} --metrics-listen=",
+                               (dir.path / "report.html").string()));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(contains(r.output, "Metrics: http://"));
+}
+
+TEST_CASE("every option can come from the environment as LAMPI_FLEET_<NAME>, and a flag still wins") {
+  auto r = run_shell("LAMPI_FLEET_LAMPS=7 LAMPI_FLEET_DEVICE_ID_BASE=abc " + tool_command() +
+                     " validate");
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "OK (7 lamps)"));
+  r = run_shell("LAMPI_FLEET_LAMPS=7 " + tool_command() + " validate -n 9");
+  CHECK(contains(r.output, "OK (9 lamps)"));
+  // A bad value from the environment is named by its option, like a typed one.
+  r = run_shell("LAMPI_FLEET_HATCH_RATE=fast " + tool_command() + " validate");
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "--hatch-rate: must be from 0.001 to 1000000 lamps per second; got "
+                           "\"fast\""));
+  // --help says which variable each option reads.
+  CHECK(contains(run_cli("run --help").output, "LAMPI_FLEET_SHARD_INDEX"));
+}

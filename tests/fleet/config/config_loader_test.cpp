@@ -98,6 +98,7 @@ TEST_CASE("every key of the schema lands in its field") {
   auto c = parse(R"(
 lamps: 1000
 device_id_base: "1e0000000100"
+shard: { count: 4, index: 3 }
 broker:
   url: mqtts://lampi.example.com
   username: alice
@@ -126,6 +127,7 @@ slo: { p95_response_time: 200ms, max_failure_ratio: 0.01, min_bridged_ratio: 0.9
   using lampi::model::seconds_to_duration;
   CHECK(c.lamps == 1000);
   CHECK(c.device_id_base == 0x1e0000000100ULL);
+  CHECK(c.shard == ShardConfig{.index = 3, .count = 4});
   REQUIRE(c.broker.has_value());
   CHECK(c.broker->tls);
   CHECK(c.broker->port == 8883);
@@ -507,4 +509,45 @@ TEST_CASE("an error quotes a bounded excerpt of a huge value, and still names th
     CHECK(m.starts_with(c.starts));
     CHECK(std::regex_search(m, std::regex("…(\" )?\\(104857[67] bytes\\)")));
   }
+}
+
+TEST_CASE("shards: each an even, disjoint slice of the fleet, together exactly the fleet") {
+  for (std::size_t lamps : {1u, 2u, 3u, 10u, 19'000u, 100'003u})
+    for (std::size_t count : {1u, 2u, 3u, 7u, 64u}) {
+      if (count > lamps) continue;
+      CAPTURE(lamps);
+      CAPTURE(count);
+      std::uint64_t next = 0;
+      std::size_t smallest = lamps, largest = 0;
+      for (std::size_t index = 0; index < count; ++index) {
+        LampSlice s = shard_slice(lamps, {.index = index, .count = count});
+        CHECK(s.first == next);  // no gap, no overlap: each starts where the last ended
+        next = s.first + s.count;
+        smallest = std::min(smallest, s.count);
+        largest = std::max(largest, s.count);
+      }
+      CHECK(next == lamps);
+      CHECK(largest - smallest <= 1);
+      CHECK(smallest >= 1);
+    }
+  // As docs/config.md says: 10 lamps over 3 shards are 0-3, 4-6 and 7-9.
+  CHECK(shard_slice(10, {.index = 0, .count = 3}).count == 4);
+  CHECK(shard_slice(10, {.index = 1, .count = 3}).first == 4);
+  CHECK(shard_slice(10, {.index = 2, .count = 3}).first == 7);
+  FleetConfig c;
+  c.hatch_rate = 90;
+  c.shard.count = 3;
+  CHECK(shard_hatch_rate(c) == 30.0);
+}
+
+TEST_CASE("shard keys: the count and the index are checked against the fleet") {
+  CHECK(parse("lamps: 10\nshard: { count: 3 }\n").shard.index == std::nullopt);
+  CHECK(parse("lamps: 10\n").shard == ShardConfig{.index = std::nullopt, .count = 1});
+  check_error("lamps: 10\nshard: { count: 0 }\n", "shard.count", "must be from 1 to 10000; got 0");
+  check_error("lamps: 2\nshard: { count: 3 }\n", "shard.count",
+              "3 shards for 2 lamps would leave a shard without lamps");
+  check_error("lamps: 10\nshard: { count: 3, index: 3 }\n", "shard.index",
+              "must be from 0 to 2 (shard.count is 3); got 3");
+  check_error("lamps: 10\nshard: { index: -1 }\n", "shard.index", "must not be negative");
+  check_error("lamps: 10\nshard: { counts: 2 }\n", "shard.counts", "count");
 }

@@ -29,7 +29,7 @@ std::string label(const ClientMetric& m, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("the collector labels each shard by its place in the view") {
+TEST_CASE("the collector labels each worker thread by its place in the view") {
   HandFilledFleet fleet(2);
   fleet.config.lamps = 12;
   bump(fleet.shard(0).connects, 3);
@@ -43,9 +43,9 @@ TEST_CASE("the collector labels each shard by its place in the view") {
 
   const auto& connects = family(all, "lampi_fleet_connects_total");
   REQUIRE(connects.metric.size() == 2);
-  CHECK(label(connects.metric[0], "shard") == "0");
+  CHECK(label(connects.metric[0], "thread") == "0");
   CHECK(connects.metric[0].counter.value == 3.0);
-  CHECK(label(connects.metric[1], "shard") == "1");
+  CHECK(label(connects.metric[1], "thread") == "1");
   CHECK(connects.metric[1].counter.value == 8.0);
 
   CHECK(family(all, "lampi_fleet_lamps_configured").metric.at(0).gauge.value == 12.0);
@@ -60,6 +60,27 @@ TEST_CASE("the collector labels each shard by its place in the view") {
     responses += m.histogram.sample_count;
   }
   CHECK(responses == 3);
+}
+
+TEST_CASE("every series carries the fleet shard's index, and lamps_configured is the shard's slice") {
+  for (std::size_t index : {0u, 2u}) {
+    CAPTURE(index);
+    HandFilledFleet fleet(2);
+    fleet.config.lamps = 10;
+    fleet.config.shard = {.index = index, .count = 3};
+    FleetCollector collector(fleet.view(), {});
+    std::size_t series = 0;
+    for (const auto& f : collector.Collect())
+      for (const auto& m : f.metric) {
+        CAPTURE(f.name);
+        CHECK(label(m, "shard") == std::to_string(index));
+        ++series;
+      }
+    CHECK(series > 50);
+    // 10 lamps over 3 shards: 4, 3, 3.
+    CHECK(family(collector.Collect(), "lampi_fleet_lamps_configured").metric.at(0).gauge.value ==
+          (index == 0 ? 4.0 : 3.0));
+  }
 }
 
 TEST_CASE("the generator gauge follows the run loop's flag at each scrape") {

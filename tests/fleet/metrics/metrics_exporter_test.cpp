@@ -191,7 +191,7 @@ TEST_CASE("a scrape is answered while idle and dribbling clients hold connection
   auto scrape = get(port, "/metrics");
   CHECK(scrape.status == 200);
   CHECK(contains(scrape.body, "# TYPE lampi_fleet_connects_total counter"));
-  CHECK(contains(scrape.body, "lampi_fleet_connects_total{shard=\"0\"} 3"));
+  CHECK(contains(scrape.body, "lampi_fleet_connects_total{shard=\"0\",thread=\"0\"} 3"));
   CHECK(contains(scrape.body, "# TYPE lampi_fleet_lamps gauge"));
   CHECK(contains(scrape.body, "# TYPE lampi_fleet_response_time_seconds histogram"));
   CHECK(get(port, "/healthz").status == 200);
@@ -230,7 +230,7 @@ TEST_CASE("response-time histograms are exported for acknowledged topics only") 
   MetricsExporter::Serving serving(exporter, fleet.view());
   auto body = get(exporter.port(), "/metrics").body;
   auto has_series = [&](std::string_view topic) {
-    std::string series = "lampi_fleet_response_time_seconds_count{shard=\"0\",topic=\"";
+    std::string series = "lampi_fleet_response_time_seconds_count{shard=\"0\",thread=\"0\",topic=\"";
     return contains(body, series.append(topic).append("\"}"));
   };
   // QoS 1 out-topics: each publish gets a PUBACK.
@@ -243,6 +243,6 @@ TEST_CASE("response-time histograms are exported for acknowledged topics only") 
   CHECK_FALSE(has_series("devices/+/lamp/associated"));
   // The message counters still name every topic.
   CHECK(contains(body,
-                 "lampi_fleet_messages_total{shard=\"0\",topic=\"devices/+/lamp/set_config\","
+                 "lampi_fleet_messages_total{shard=\"0\",thread=\"0\",topic=\"devices/+/lamp/set_config\","
                  "direction=\"in\"}"));
 }

@@ -230,6 +230,7 @@ TEST_CASE("docs/summary-json.md documents every field the JSON has, and no other
                      {.seconds = 10.0, .bridged_peak = 27, .broker_events = events});
   judge_slos(s, t.fleet.config.slo);
   REQUIRE_FALSE(s.slos.empty());
+  s.merged_from.push_back({.index = 0, .source = "shard-0.json"});  // as a merge has
   const auto j = json_of(s);
   const auto written = lampi::testing::paths_of(j);
   const std::string doc = lampi::testing::summary_json_doc();
