@@ -16,6 +16,7 @@
 
 #include "fleet/app/build_info.hpp"
 #include "fleet/app/logging.hpp"
+#include "fleet/app/certs_command.hpp"
 #include "fleet/app/merge_command.hpp"
 #include "fleet/app/number_option.hpp"
 #include "fleet/app/run_command.hpp"
@@ -106,7 +107,8 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
   return c;
 }
 
-void add_overrides(CLI::App& cmd, Overrides& o) {
+// Which lamps: the options run, validate and certs share.
+void add_fleet_shape(CLI::App& cmd, Overrides& o) {
   cmd.add_option("-n,--lamps", o.lamps, "Number of lamps to emulate (every shard together)");
   cmd.add_option("--device-id-base", o.device_id_base,
                  "Device ID of the first lamp, 12 hex digits (default 1e0000000000)")
@@ -118,6 +120,10 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                  "This process's shard, 0 to N-1 (default: Kubernetes' JOB_COMPLETION_INDEX "
                  "or a StatefulSet host name's -N)")
       ->type_name("I");
+}
+
+void add_overrides(CLI::App& cmd, Overrides& o) {
+  add_fleet_shape(cmd, o);
   cmd.add_option(
       "-b,--broker", o.broker,
       "Cloud broker, mqtt://host:port or mqtts://host:port (default: start a local mosquitto)");
@@ -231,6 +237,35 @@ int main(int argc, char** argv) {
   add_log_level(*validate_cmd, log_level);
   add_environment_names(*validate_cmd);
 
+  std::string certs_config;
+  Overrides certs_overrides;
+  CertsOptions certs_options;
+  auto* certs = app.add_subcommand(
+      "certs",
+      "Make a client certificate and key per lamp (CN <id>_broker) signed by your CA, as "
+      "the course's chapter 13 does, for the TLS options' {id} templates");
+  certs->add_option("-c,--config", certs_config, "YAML config: its lamps, device IDs and shards")
+      ->check(CLI::ExistingFile);
+  add_fleet_shape(*certs, certs_overrides);
+  certs->add_option("--out", certs_options.out,
+                    "Folder for <id>_broker.crt and <id>_broker.key (made if missing)")
+      ->required()
+      ->type_name("DIR");
+  certs->add_option("--ca-cert", certs_options.ca_cert,
+                    "The CA certificate that signs them, e.g. certs/lampi_ca.crt")
+      ->type_name("PATH");
+  certs->add_option("--ca-key", certs_options.ca_key, "Its private key (unencrypted PEM)")
+      ->type_name("PATH");
+  certs->add_flag("--new-ca", certs_options.new_ca,
+                  "No CA yet: make one, as DIR/lampi_ca.crt and DIR/lampi_ca.key (a test stack)");
+  certs->add_option("--days", certs_options.days, "How long they are valid, in days")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
+  certs->add_option("-t,--threads", certs_overrides.threads,
+                    "Threads signing (default: one per core)");
+  add_log_level(*certs, log_level);
+  add_environment_names(*certs);
+
   MergeOptions merge_options;
   auto* merge = app.add_subcommand(
       "merge",
@@ -263,6 +298,11 @@ int main(int argc, char** argv) {
   auto log = make_logger(parse_log_level(log_level).value_or(spdlog::level::info), terminal);
   try {
     if (*merge) return merge_shards(merge_options, *log);
+    if (*certs) {
+      FleetConfig c = build_config(certs_config, certs_overrides);
+      if (auto source = find_shard_index(c); !source) throw missing_shard_index(c);
+      return issue_certs(certs_options, c, *log);
+    }
     if (*validate_cmd) {
       stop_signals.unblock();
       FleetConfig c = build_config(validate_config, validate_overrides);
