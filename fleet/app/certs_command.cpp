@@ -29,11 +29,14 @@ void make_folder(const std::filesystem::path& dir) {
 }  // namespace
 
 int issue_certs(const CertsOptions& options, const FleetConfig& fleet, spdlog::logger& log) {
-  if (options.new_ca == !options.ca_cert.empty() ||
-      options.ca_cert.empty() != options.ca_key.empty())
-    throw ConfigError("command line", "--ca-cert",
+  if (options.new_ca && !(options.ca_cert.empty() && options.ca_key.empty()))
+    throw ConfigError("command line", "--new-ca",
+                      "makes a CA of its own: give it, or --ca-cert and --ca-key, not both");
+  if (!options.new_ca && (options.ca_cert.empty() || options.ca_key.empty()))
+    throw ConfigError("command line", options.ca_cert.empty() ? "--ca-cert" : "--ca-key",
                       "give the CA that signs the lamps' certificates (--ca-cert and --ca-key, "
-                      "e.g. the course's lampi_ca.crt and its key), or --new-ca for a new one");
+                      "e.g. the course's lampi_ca.crt and its key), or --new-ca for a new one "
+                      "(once: the other shards then sign with it)");
   const std::filesystem::path dir = options.out;
   make_folder(dir);
   const auto valid = std::chrono::days(options.days);
@@ -49,19 +52,21 @@ int issue_certs(const CertsOptions& options, const FleetConfig& fleet, spdlog::l
   }();
   const LampSlice lamps = shard_slice(fleet);
   const auto started = std::chrono::steady_clock::now();
-  issue_lamp_certificates(ca, {.device_id_base = fleet.device_id_base,
-                               .lamps = lamps,
-                               .dir = dir,
-                               .valid = valid,
-                               .threads = fleet.threads});
+  const std::size_t kept = issue_lamp_certificates(ca, {.device_id_base = fleet.device_id_base,
+                                                        .lamps = lamps,
+                                                        .dir = dir,
+                                                        .valid = valid,
+                                                        .threads = fleet.threads,
+                                                        .keep_existing = options.keep_existing});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (kept > 0) log.info("Kept {} lamps whose certificate and key were there already", kept);
   log.info(
       "Wrote {} lamps' certificates and keys (CN <id>_broker, {} to {}) in {:.2f} s, {:.0f} "
       "a second",
-      lamps.count, model::device_id_at(fleet.device_id_base, lamps.first).str(),
+      lamps.count - kept, model::device_id_at(fleet.device_id_base, lamps.first).str(),
       model::device_id_at(fleet.device_id_base, lamps.first + lamps.count - 1).str(), seconds,
-      seconds > 0 ? static_cast<double>(lamps.count) / seconds : 0.0);
+      seconds > 0 ? static_cast<double>(lamps.count - kept) / seconds : 0.0);
   fmt::print("--ca-file {} --cert-template '{}' --key-template '{}'\n", ca_file.string(),
              (dir / "{id}_broker.crt").string(), (dir / "{id}_broker.key").string());
   return 0;

@@ -17,6 +17,7 @@ struct CertsOptions {
   std::string ca_key;
   bool new_ca = false;  // make one instead, as out/lampi_ca.crt and out/lampi_ca.key
   unsigned days = 825;
+  bool keep_existing = false;  // keep lamps whose two files are there (a rerun)
 };
 
 // `fleet` gives the lamps (its shard's slice), their IDs and the threads.

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "fleet/app/build_info.hpp"
-#include "fleet/app/logging.hpp"
 #include "fleet/app/certs_command.hpp"
+#include "fleet/app/logging.hpp"
 #include "fleet/app/merge_command.hpp"
 #include "fleet/app/number_option.hpp"
 #include "fleet/app/run_command.hpp"
@@ -70,12 +70,11 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
     c.device_id_base =
         flag_value("--device-id-base", [&] { return parse_device_id_base(*o.device_id_base); });
   if (o.shard_count)
-    c.shard.count = parse_number_option<std::size_t>("--shard-count", *o.shard_count, 1,
-                                                     kMaxShards, "a whole number from 1 to 10000");
+    c.shard.count = parse_number_option<std::size_t>("--shard-count", *o.shard_count, 1, kMaxShards,
+                                                     "a whole number from 1 to 10000");
   if (o.shard_index)
-    c.shard.index = parse_number_option<std::size_t>("--shard-index", *o.shard_index, 0,
-                                                     kMaxShards - 1,
-                                                     "a whole number from 0 to 9999");
+    c.shard.index = parse_number_option<std::size_t>(
+        "--shard-index", *o.shard_index, 0, kMaxShards - 1, "a whole number from 0 to 9999");
   if (o.broker) c.broker = flag_value("--broker", [&] { return parse_broker_url(*o.broker); });
   if (o.duration)
     c.duration = flag_value("--duration", [&] { return parse_duration(*o.duration); });
@@ -148,15 +147,15 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                  "Also write Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv and "
                  "PREFIX_failures.csv")
       ->type_name("PREFIX");
-  for (auto [flag, value, help] : {
-           std::tuple{"--ca-file", &o.ca_file,
-                      "TLS: PEM CA certificate that signed the broker's (and the lamps') "
-                      "certificates"},
-           {"--cert-template", &o.cert_template,
-            "TLS: each lamp's client certificate, {id} standing for its device ID, e.g. "
-            "'certs/{id}_broker.crt'"},
-           {"--key-template", &o.key_template,
-            "TLS: each lamp's private key, e.g. 'certs/{id}_broker.key'"}})
+  for (auto [flag, value, help] :
+       {std::tuple{"--ca-file", &o.ca_file,
+                   "TLS: PEM CA certificate that signed the broker's (and the lamps') "
+                   "certificates"},
+        {"--cert-template", &o.cert_template,
+         "TLS: each lamp's client certificate, {id} standing for its device ID, e.g. "
+         "'certs/{id}_broker.crt'"},
+        {"--key-template", &o.key_template,
+         "TLS: each lamp's private key, e.g. 'certs/{id}_broker.key'"}})
     cmd.add_option(flag, *value, help)->type_name("PATH");
   cmd.add_flag("--tls-insecure", o.tls_insecure,
                "TLS: do NOT verify the broker's certificate or host name (debugging only; the "
@@ -231,8 +230,7 @@ int main(int argc, char** argv) {
       "validate",
       "Check a config and the overrides (or, without --config, the command line alone), "
       "every lamp's certificate included, without connecting");
-  validate_cmd->add_option("-c,--config", validate_config, "YAML config")
-      ->check(CLI::ExistingFile);
+  validate_cmd->add_option("-c,--config", validate_config, "YAML config")->check(CLI::ExistingFile);
   add_overrides(*validate_cmd, validate_overrides);
   add_log_level(*validate_cmd, log_level);
   add_environment_names(*validate_cmd);
@@ -247,17 +245,22 @@ int main(int argc, char** argv) {
   certs->add_option("-c,--config", certs_config, "YAML config: its lamps, device IDs and shards")
       ->check(CLI::ExistingFile);
   add_fleet_shape(*certs, certs_overrides);
-  certs->add_option("--out", certs_options.out,
-                    "Folder for <id>_broker.crt and <id>_broker.key (made if missing)")
+  certs
+      ->add_option("--out", certs_options.out,
+                   "Folder for <id>_broker.crt and <id>_broker.key (made if missing)")
       ->required()
       ->type_name("DIR");
-  certs->add_option("--ca-cert", certs_options.ca_cert,
-                    "The CA certificate that signs them, e.g. certs/lampi_ca.crt")
+  certs
+      ->add_option("--ca-cert", certs_options.ca_cert,
+                   "The CA certificate that signs them, e.g. certs/lampi_ca.crt")
       ->type_name("PATH");
   certs->add_option("--ca-key", certs_options.ca_key, "Its private key (unencrypted PEM)")
       ->type_name("PATH");
   certs->add_flag("--new-ca", certs_options.new_ca,
                   "No CA yet: make one, as DIR/lampi_ca.crt and DIR/lampi_ca.key (a test stack)");
+  certs->add_flag("--keep-existing", certs_options.keep_existing,
+                  "Keep each lamp whose certificate and key are both in DIR already (a rerun), "
+                  "instead of refusing");
   certs->add_option("--days", certs_options.days, "How long they are valid, in days")
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
@@ -284,6 +287,7 @@ int main(int argc, char** argv) {
   {
     // CLI11 reads the arguments last to first, so it is handed them reversed.
     std::vector<std::string> args = empty_values_spelled_out(argc, argv);
+    if (args.empty()) args.emplace_back("lampi-fleet");  // exec'd with no argv[0]
     app.name(args.front());  // as CLI11_PARSE would: the usage line names the program
     args.erase(args.begin());
     std::reverse(args.begin(), args.end());
@@ -307,16 +311,22 @@ int main(int argc, char** argv) {
       stop_signals.unblock();
       FleetConfig c = build_config(validate_config, validate_overrides);
       check_files(c);
-      // A config for every shard leaves the index to each process's environment: it is
-      // checked here when this environment says, else the slices are all alike.
+      // A config for every shard leaves the index to each process's environment. When
+      // this environment says, its shard's certificates are checked; when it does not,
+      // every shard's are, as whichever pod runs this config will need its own.
       std::string shard_note;
-      if (auto source = find_shard_index(c); !source)
-        shard_note = fmt::format(", {} shards, each process's index from its environment",
-                                 c.shard.count);
-      else if (c.shard.count > 1)
-        shard_note = fmt::format(", shard {} of {}{}", *c.shard.index, c.shard.count,
-                                 source->empty() ? "" : " from " + *source);
-      if (!lamp_certificates_pass(c, *log)) return kExitUsage;
+      FleetConfig certificates_of = c;
+      if (auto source = find_shard_index(c); !source) {
+        shard_note =
+            fmt::format(", {} shards, each process's index from its environment", c.shard.count);
+        certificates_of.shard = {.index = 0, .count = 1};
+      } else {
+        certificates_of = c;
+        if (c.shard.count > 1)
+          shard_note = fmt::format(", shard {} of {}{}", *c.shard.index, c.shard.count,
+                                   source->empty() ? "" : " from " + *source);
+      }
+      if (!lamp_certificates_pass(certificates_of, *log)) return kExitUsage;
       fmt::print("{}: OK ({} lamps{}{})\n",
                  validate_config.empty() ? "command line" : validate_config, c.lamps, shard_note,
                  c.tls.cert_file.empty() ? "" : ", every certificate checked");

@@ -71,8 +71,8 @@ OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
     return plan;
   }
   try {
-    check_output_path(kDefaultReportHtml);
-    plan.report = kDefaultReportHtml;
+    check_output_path(default_report_html(c));
+    plan.report = default_report_html(c);
   } catch (const std::exception& e) {
     log.warn(
         "Not writing the default HTML report ({}); give --report PATH to put it "
@@ -194,19 +194,19 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     auto phase = [&](LampPhase p) {
       return static_cast<std::uint64_t>(last_running.by_phase[static_cast<std::size_t>(p)]);
     };
-    RunSummary summary = summarize(engine.stats_view(),
-                                   RunEnd{.started_at = started_at,
-                                          .ended_at = WallClock::now(),
-                                          .seconds = elapsed(),
-                                          .planned_seconds = planned_s,
-                                          .interrupted = interrupted,
-                                          .bridged_peak = meter.bridged_peak(),
-                                          .bridged_at_end = phase(LampPhase::bridged),
-                                          .hatched_at_end = slice.count - phase(LampPhase::off),
-                                          .local_broker = local != nullptr,
-                                          .broker_events = find_broker_events(
-                                              timeline, config.slo.min_bridged_ratio.value_or(
-                                                            kDefaultMinBridgedRatio))});
+    RunSummary summary = summarize(
+        engine.stats_view(),
+        RunEnd{.started_at = started_at,
+               .ended_at = WallClock::now(),
+               .seconds = elapsed(),
+               .planned_seconds = planned_s,
+               .interrupted = interrupted,
+               .bridged_peak = meter.bridged_peak(),
+               .bridged_at_end = phase(LampPhase::bridged),
+               .hatched_at_end = slice.count - phase(LampPhase::off),
+               .local_broker = local != nullptr,
+               .broker_events = find_broker_events(
+                   timeline, config.slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio))});
     summary.build = this_build();
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));
@@ -234,8 +234,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     }
     if (!outputs.report.empty()) {
       try {
-        write_html_report(outputs.report, summary, timeline,
-                          config_rows(summary.config),
+        write_html_report(outputs.report, summary, timeline, config_rows(summary.config),
                           report_title(config));
         log.info("Report: {}", outputs.report);
       } catch (const std::exception& e) {

@@ -22,6 +22,7 @@ std::optional<std::size_t> whole_number(std::string_view text) {
 }  // namespace
 
 std::optional<ShardIndexFound> shard_index_from_environment(const char* job_completion_index,
+                                                            bool in_kubernetes,
                                                             std::string_view hostname) {
   if (job_completion_index != nullptr) {
     std::string_view text = job_completion_index;
@@ -31,7 +32,9 @@ std::optional<ShardIndexFound> shard_index_from_environment(const char* job_comp
         "environment", "JOB_COMPLETION_INDEX",
         "expected a whole number (a Kubernetes Indexed Job's pod index); got " + quote_value(text));
   }
-  // A StatefulSet pod is <set name>-<ordinal>.
+  // A StatefulSet pod is <set name>-<ordinal>. Elsewhere a host name like EC2's
+  // ip-10-0-0-3 ends in digits too, and must never pick a shard by chance.
+  if (!in_kubernetes) return std::nullopt;
   auto dash = hostname.rfind('-');
   if (dash == std::string_view::npos || dash == 0) return std::nullopt;
   if (auto index = whole_number(hostname.substr(dash + 1)))
@@ -41,20 +44,29 @@ std::optional<ShardIndexFound> shard_index_from_environment(const char* job_comp
 
 std::optional<std::string> find_shard_index(FleetConfig& config) {
   if (config.shard.index) return "";
+  const char* job_index = std::getenv("JOB_COMPLETION_INDEX");
   if (config.shard.count == 1) {
+    // Pods 1, 2, ... of an Indexed Job over a config of one shard would each run the whole
+    // fleet, every lamp's ID twice: DUPLICATE IDS after an hour of setting up.
+    if (job_index != nullptr && std::string_view(job_index) != "0")
+      throw ConfigError("", "shard.count",
+                        std::string("is 1, but this pod is JOB_COMPLETION_INDEX=") + job_index +
+                            " of an Indexed Job: set shard.count to the Job's completions, or "
+                            "every pod runs the same lamps");
     config.shard.index = 0;
     return "";
   }
   std::array<char, 256> host{};
   std::string_view hostname;
   if (gethostname(host.data(), host.size() - 1) == 0) hostname = host.data();
-  auto found = shard_index_from_environment(std::getenv("JOB_COMPLETION_INDEX"), hostname);
+  auto found = shard_index_from_environment(
+      job_index, std::getenv("KUBERNETES_SERVICE_HOST") != nullptr, hostname);
   if (!found) return std::nullopt;
   if (found->index >= config.shard.count)
     throw ConfigError("", "shard.index",
                       found->source + " is not a shard of " + std::to_string(config.shard.count) +
-                          " (shard.count): set the Job's completions or the StatefulSet's "
-                          "replicas to the shard count");
+                          " (shard.count): the Job's completions (or the StatefulSet's "
+                          "replicas) and shard.count must be the same");
   config.shard.index = found->index;
   return found->source;
 }

@@ -20,12 +20,14 @@ struct ShardIndexFound {
 };
 
 // What the process's environment says, given as values so it can be tested: an Indexed
-// Job's JOB_COMPLETION_INDEX (null: unset) first, then a host name ending "-N".
+// Job's JOB_COMPLETION_INDEX (null: unset) first, then, in a Kubernetes pod only
+// (KUBERNETES_SERVICE_HOST set), a StatefulSet pod's host name ending "-N".
 std::optional<ShardIndexFound> shard_index_from_environment(const char* job_completion_index,
+                                                            bool in_kubernetes,
                                                             std::string_view hostname);
 
 // Fills config.shard.index when it is unset and something says: 0 for a fleet of one
-// shard, else the environment (this process's own, read here). Returns where the index
+// shard, else the environment (this process's own, read here; see above). Returns where the index
 // came from ("" when it was given or there is one shard), or nothing when nothing says.
 // Throws ConfigError naming shard.index when the environment names no shard of the fleet.
 std::optional<std::string> find_shard_index(FleetConfig& config);

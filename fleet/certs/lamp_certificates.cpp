@@ -133,21 +133,29 @@ void write_new_file(const std::filesystem::path& path, const std::string& text, 
     throw std::runtime_error(
         fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
   }
+  // A half-written key would block every later try (nothing is replaced): remove it.
+  auto fail_write = [&](int err) {
+    ::unlink(path.c_str());
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
+  };
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      int err = errno;
+      int err = n < 0 ? errno : ENOSPC;
       ::close(fd);
-      throw std::runtime_error(
-          fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
+      fail_write(err);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0)
-    throw std::runtime_error(
-        fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+  if (::close(fd) != 0) fail_write(errno);
+}
+
+// There, as a file or as a link (links are never followed, nor written through).
+bool is_there(const std::filesystem::path& p) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::symlink_status(p, ec));
 }
 
 }  // namespace
@@ -184,8 +192,9 @@ CertificateAuthority CertificateAuthority::load(const std::filesystem::path& cer
     fail(fmt::format("the CA key {} is not the key of {}", key_path.string(), cert_path.string()));
   if (X509_check_ca(cert.get()) == 0)
     throw std::runtime_error(fmt::format(
-        "{} is not a CA certificate (no basicConstraints CA:TRUE): give the CA that signs the "
-        "lamps' certificates, such as the course's lampi_ca.crt",
+        "{} cannot sign certificates (it is not a CA: basicConstraints CA:TRUE, or a keyUsage "
+        "with keyCertSign, is missing): give the CA that signs the lamps' certificates, such "
+        "as the course's lampi_ca.crt",
         cert_path.string()));
   return CertificateAuthority(std::move(cert), std::move(key));
 }
@@ -230,33 +239,48 @@ IssuedCertificate CertificateAuthority::issue(std::string_view common_name,
   return {cert_pem_of(cert.get()), key_pem_of(key.get())};
 }
 
-void issue_lamp_certificates(const CertificateAuthority& ca, const LampCertificatePlan& plan) {
+std::size_t issue_lamp_certificates(const CertificateAuthority& ca,
+                                    const LampCertificatePlan& plan) {
   unsigned threads =
       plan.threads ? plan.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::clamp<std::size_t>(plan.lamps.count, 1, threads));
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{0}, kept{0};
   std::mutex error_mutex;
   std::string first_error;
   std::atomic<bool> failed{false};
   auto work = [&] {
     for (std::size_t n = next++; n < plan.lamps.count && !failed; n = next++) {
       const model::DeviceId id = model::device_id_at(plan.device_id_base, plan.lamps.first + n);
+      const auto key = plan.dir / expand_id_template(plan.key_name, id);
+      const auto cert = plan.dir / expand_id_template(plan.cert_name, id);
       try {
+        if (plan.keep_existing) {
+          if (is_there(key) && is_there(cert)) {
+            ++kept;
+            continue;
+          }
+          // Half a lamp, from a run cut short between its two files: made again whole.
+          std::error_code ec;
+          std::filesystem::remove(key, ec);
+          std::filesystem::remove(cert, ec);
+        }
         IssuedCertificate issued = ca.issue(id.str() + "_broker", plan.valid);
         // The key first: a lamp with a certificate but no key is a half-written lamp.
-        write_new_file(plan.dir / expand_id_template(plan.key_name, id), issued.key_pem, 0600);
-        write_new_file(plan.dir / expand_id_template(plan.cert_name, id), issued.cert_pem, 0644);
+        write_new_file(key, issued.key_pem, 0600);
+        write_new_file(cert, issued.cert_pem, 0644);
       } catch (const std::exception& e) {
         std::lock_guard lock(error_mutex);
         if (!failed.exchange(true)) first_error = e.what();
       }
     }
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  {
+    std::vector<std::jthread> pool;  // joined however this block is left
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+  }
   if (failed) throw std::runtime_error(first_error);
+  return kept;
 }
 
 }  // namespace lampi::fleet

@@ -65,11 +65,16 @@ struct LampCertificatePlan {
   std::string key_name = "{id}_broker.key";
   std::chrono::days valid{825};
   unsigned threads = 0;  // 0: one per core
+  // Keep a lamp whose certificate and key are both there (an init container run again on
+  // its emptyDir); make again one that has only one of them.
+  bool keep_existing = false;
 };
 
 // Writes every lamp's key (mode 0600), then its certificate (0644). Never replaces a file
-// that is there (it might be a key in use), nor writes through a link: throws
-// std::runtime_error naming the first file it would not or could not write.
-void issue_lamp_certificates(const CertificateAuthority& ca, const LampCertificatePlan& plan);
+// that is there (it might be a key in use; but see keep_existing), nor writes through a
+// link: throws std::runtime_error naming the first file it would not or could not write.
+// Returns how many lamps it kept as they were.
+std::size_t issue_lamp_certificates(const CertificateAuthority& ca,
+                                    const LampCertificatePlan& plan);
 
 }  // namespace lampi::fleet

@@ -398,7 +398,7 @@ constexpr auto kReport = std::to_array<Key>({
     {.name = "html",
      .value = member<as_string, &FleetConfig::report_html>,
      .type = "path",
-     .fallback = "`lampi-fleet-report.html`, if it can be written",
+     .fallback = "`lampi-fleet-report.html` (a shard's `lampi-fleet-report-shard-<index>.html`), if it can be written",
      .doc = "Write the HTML run report here. The directory must exist; not the same file as "
             "`summary_json`; `\"\"` writes none. The default is skipped with a warning when "
             "the working directory cannot take it; a path you give must be writable."},
@@ -440,7 +440,7 @@ constexpr auto kShard = std::to_array<Key>({
      .fallback = "`1`",
      .doc = "Processes sharing the fleet (on one machine or many). Each runs an even, "
             "disjoint slice of the `lamps` (so of the device IDs) at its share of "
-            "`connect.hatch_rate`; together they are exactly the fleet. "
+            "`connect.hatch_rate`; together they hold exactly the fleet's lamps. "
             "`lampi-fleet merge` combines their summaries."},
     {.name = "index",
      .value = member<optional_whole<std::size_t>, &FleetConfig::shard, &ShardConfig::index>,
@@ -448,8 +448,9 @@ constexpr auto kShard = std::to_array<Key>({
      .fallback = "none: 0 for one shard; else the environment's",
      .doc = "Which shard this process is. Left unset with `count` over 1, it comes from "
             "Kubernetes: an Indexed Job's `JOB_COMPLETION_INDEX`, or the ordinal a "
-            "StatefulSet pod's host name ends with (`lampi-fleet-2` is 2). Every metric "
-            "carries it as the `shard` label."},
+            "StatefulSet pod's host name ends with (`lampi-fleet-2` is 2; in a pod only, "
+            "where `KUBERNETES_SERVICE_HOST` is set). Every metric carries it as the `shard` "
+            "label."},
 });
 
 constexpr auto kRoot = std::to_array<Key>({

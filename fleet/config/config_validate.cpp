@@ -217,13 +217,13 @@ void validate(const FleetConfig& c) {
   validate_workload(c);
   validate_lamp(c.model);
 
-  if (!c.summary_json.empty() && c.summary_json == c.report_html.value_or(kDefaultReportHtml))
+  if (!c.summary_json.empty() && c.summary_json == c.report_html.value_or(default_report_html(c)))
     fail("report.html", "is the same file as report.summary_json; give them different paths");
   for (const char* suffix : kCsvSuffixes) {
     if (c.csv_prefix.empty()) break;
     const std::string csv = c.csv_prefix + suffix;
     for (auto [key, other] : {std::pair{"report.summary_json", c.summary_json},
-                              {"report.html", c.report_html.value_or(kDefaultReportHtml)}})
+                              {"report.html", c.report_html.value_or(default_report_html(c))}})
       if (csv == other)
         fail("report.csv_prefix", "writes " + quote_value(csv, kPathExcerptChars) + ", the same file as " + key +
                                       "; give them different paths");

@@ -144,7 +144,7 @@ struct FleetConfig {
   // None: no metrics endpoint.
   std::optional<ListenAddress> metrics_listen = ListenAddress{"127.0.0.1", 9464};
   std::string summary_json;  // path, or empty
-  // Unset: kDefaultReportHtml in the working directory, written if it can be (a report
+  // Unset: default_report_html() in the working directory, written if it can be (a report
   // nobody asked for never fails a run); "": no report; a path: written, or the run fails.
   std::optional<std::string> report_html;
   // Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv;
@@ -164,6 +164,12 @@ constexpr LampSlice shard_slice(std::size_t lamps, const ShardConfig& shard) {
 }
 inline LampSlice shard_slice(const FleetConfig& c) {
   return shard_slice(c.lamps, c.shard);
+}
+// The report written when report.html is unset: lampi-fleet-report.html, or for a shard
+// of several lampi-fleet-report-shard-<index>.html, so shards sharing a folder keep theirs.
+inline std::string default_report_html(const FleetConfig& c) {
+  if (c.shard.count <= 1) return kDefaultReportHtml;
+  return "lampi-fleet-report-shard-" + std::to_string(c.shard.index.value_or(0)) + ".html";
 }
 // Each shard powers its own lamps on at its share of the fleet's hatch rate, so the
 // fleet as a whole ramps up at connect.hatch_rate, as Locust's workers share its rate.

@@ -90,7 +90,7 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
             f, {{"thread", thread_label(i)}, {"state", phase_name(static_cast<LampPhase>(p))}},
             static_cast<double>(shards[i]->lamps_by_phase[p].load(std::memory_order_relaxed)));
   }
-  add_value(family(out, "lampi_fleet_lamps_configured", "Lamps the run was asked for.",
+  add_value(family(out, "lampi_fleet_lamps_configured", "Lamps this process runs (its shard's slice of the fleet).",
                    MetricType::Gauge),
             {}, static_cast<double>(shard_slice(fleet_.config()).count));
   per_thread("lampi_fleet_connect_attempts_total", "Bridge connects started.", MetricType::Counter,

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "fleet/config/config_loader.hpp"
@@ -22,6 +23,8 @@ using Json = nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
 // Reads one file's fields, every error naming the file and the field's path.
+const std::regex kTimestamp(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+
 class Fields {
  public:
   explicit Fields(std::string_view source) : source_(source) {}
@@ -59,15 +62,21 @@ class Fields {
     if (!v.is_string()) fail(join(path, key), "expected a string; got " + v.dump());
     return v.get<std::string>();
   }
+  const Json& array(const Json& j, const std::string& path, std::string_view key) const {
+    const Json& v = at(j, path, key);
+    if (!v.is_array()) fail(join(path, key), "expected an array; got " + v.dump());
+    return v;
+  }
   // "2026-12-01T08:00:01.123Z", as utc_timestamp() writes it.
   TimePoint timestamp(const Json& j, std::string_view key) const {
     const std::string t = text(j, "", key);
     std::tm tm{};
     int millis = 0;
-    char zone = 0;
-    if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &tm.tm_year, &tm.tm_mon,
-                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis, &zone) != 8 ||
-        zone != 'Z')
+    int end = 0;
+    if (!std::regex_match(t, kTimestamp) ||
+        std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon,
+                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis, &end) != 7 ||
+        end != static_cast<int>(t.size()))
       fail(std::string(key),
            "expected a UTC time such as \"2026-12-01T08:00:01.123Z\"; got " + quote_value(t));
     tm.tm_year -= 1900;
@@ -77,10 +86,13 @@ class Fields {
   // An object of counts with exactly the names `names` gives, in that order.
   template <class NameOf>
   std::vector<std::pair<std::string, std::uint64_t>> counts_by_name(const Json& j,
-                                                                    const std::string& path,
+                                                                    const std::string& parent,
+                                                                    std::string_view key,
                                                                     std::size_t n,
                                                                     NameOf name_of) const {
-    const Json& obj = at(j, "", path);
+    const std::string path = join(parent, key);
+    const Json& obj = at(j, parent, key);
+    if (!obj.is_object()) fail(path, "expected an object of counts by name; got " + obj.dump());
     std::vector<std::pair<std::string, std::uint64_t>> out;
     std::set<std::string> known;
     for (std::size_t i = 0; i < n; ++i) {
@@ -111,7 +123,7 @@ LatencyHistogram read_histogram(const Fields& f, const Json& row, const std::str
   const Json& list = f.at(h, hp, "buckets");
   if (!list.is_array()) f.fail(hp + ".buckets", "expected an array of [upper_us, count]");
   for (const auto& b : list) {
-    if (!b.is_array() || b.size() != 2 || !b[0].is_number_integer() || !b[1].is_number_integer())
+    if (!b.is_array() || b.size() != 2 || !b[0].is_number_integer() || !b[1].is_number_unsigned())
       f.fail(hp + ".buckets", "expected [upper_us, count] pairs; got " + b.dump());
     buckets.push_back({b[0].get<std::int64_t>(), b[1].get<std::uint64_t>()});
   }
@@ -133,11 +145,11 @@ TopicRow read_row(const Fields& f, const Json& row, const std::string& path) {
   r.failures = f.count(row, path, "failures");
   r.received = f.count(row, path, "received");
   r.rate_per_s = f.number(row, path, "rate_per_s");
-  const Json& reasons = f.at(row, path, "failures_by_reason");
-  for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
-    const char* name = failure_reason_name(static_cast<FailureReason>(i));
-    r.failures_by_reason[i] = reasons.contains(name) ? f.count(reasons, path, name) : 0;
-  }
+  const auto reasons =
+      f.counts_by_name(row, path, "failures_by_reason", kFailureReasonCount, [](std::size_t i) {
+        return std::string(failure_reason_name(static_cast<FailureReason>(i)));
+      });
+  for (std::size_t i = 0; i < kFailureReasonCount; ++i) r.failures_by_reason[i] = reasons[i].second;
   set_latency(r, read_histogram(f, row, path));
   return r;
 }
@@ -254,26 +266,43 @@ void check_one_fleet(std::span<const ShardSummary> shards) {
         missing.size() == 1 ? "is" : "are", shards.size(), count));
 }
 
-// The shards' outages as one: it began with the first and lasted until the last recovered
-// (never, if one did not); the lamps are every shard's together.
-std::optional<Outage> merged_outage(std::span<const ShardSummary> shards) {
+// Seconds from the fleet's start (the first shard's) to a shard's: the shards' own event
+// times count from their own starts, which a pod scheduled late puts minutes apart.
+double offset_s(const RunSummary& shard, std::chrono::system_clock::time_point fleet_start) {
+  return std::chrono::duration<double>(shard.started_at - fleet_start).count();
+}
+
+// The shards' outages as one, on the fleet's clock: it began with the first and lasted
+// until the last recovered (never, if one did not). Its lamps are every shard's: those
+// that saw no outage stayed bridged, as many as they had at the end.
+std::optional<Outage> merged_outage(std::span<const ShardSummary> shards,
+                                    std::chrono::system_clock::time_point fleet_start) {
   std::optional<Outage> out;
   bool all_recovered = true;
+  std::int64_t unaffected = 0;
   for (const auto& shard : shards) {
     const auto& o = shard.summary.broker_events.outage;
-    if (!o) continue;
-    if (!out) {
-      out = *o;
-      out->bridged_before = out->bridged_lowest = 0;
+    if (!o) {
+      unaffected += static_cast<std::int64_t>(shard.summary.lamps_bridged_at_end);
+      continue;
     }
-    out->start_s = std::min(out->start_s, o->start_s);
+    const double offset = offset_s(shard.summary, fleet_start);
+    if (!out)
+      out = Outage{.start_s = o->start_s + offset,
+                   .recovered_s = std::nullopt,
+                   .bridged_before = 0,
+                   .bridged_lowest = 0};
+    out->start_s = std::min(out->start_s, o->start_s + offset);
     all_recovered = all_recovered && o->recovered_s.has_value();
     if (o->recovered_s)
-      out->recovered_s = std::max(out->recovered_s.value_or(0.0), *o->recovered_s);
+      out->recovered_s = std::max(out->recovered_s.value_or(0.0), *o->recovered_s + offset);
     out->bridged_before += o->bridged_before;
     out->bridged_lowest += o->bridged_lowest;
   }
-  if (out && !all_recovered) out->recovered_s.reset();
+  if (!out) return out;
+  if (!all_recovered) out->recovered_s.reset();
+  out->bridged_before += unaffected;
+  out->bridged_lowest += unaffected;
   return out;
 }
 
@@ -305,11 +334,11 @@ RunSummary read_summary_json(std::string_view text, std::string_view source) {
   s.interrupted = f.boolean(j, "", "aborted");
   s.local_broker = f.boolean(j, "", "local_broker");
   s.lamps = f.count(j, "", "lamps");
-  s.disconnects = f.counts_by_name(j, "disconnects", kDisconnectReasonCount, [](std::size_t i) {
+  s.disconnects = f.counts_by_name(j, "", "disconnects", kDisconnectReasonCount, [](std::size_t i) {
     return std::string(disconnect_reason_name(static_cast<DisconnectReason>(i)));
   });
   s.set_config_invalid =
-      f.counts_by_name(j, "set_config_invalid", model::kInvalidClassCount, [](std::size_t i) {
+      f.counts_by_name(j, "", "set_config_invalid", model::kInvalidClassCount, [](std::size_t i) {
         return std::string(invalid_class_name(static_cast<model::InvalidClass>(i)));
       });
   for (auto [field, key] : {std::pair{&RunSummary::lamps_bridged_peak, "lamps_bridged_peak"},
@@ -339,8 +368,8 @@ RunSummary read_summary_json(std::string_view text, std::string_view source) {
   s.steady_lag_p99_ms = f.number(lag, "schedule_lag_ms", "steady_p99");
   s.reached_steady_state = f.text(lag, "schedule_lag_ms", "judged_on") == "steady_state";
 
-  const Json& topics = f.at(j, "", "topics");
-  if (!topics.is_array() || topics.empty()) f.fail("topics", "expected the rows, the total last");
+  const Json& topics = f.array(j, "", "topics");
+  if (topics.empty()) f.fail("topics", "expected the rows, the total last; got none");
   for (std::size_t i = 0; i + 1 < topics.size(); ++i)
     s.rows.push_back(read_row(f, topics[i], fmt::format("topics[{}]", i)));
   s.total = read_row(f, topics.back(), fmt::format("topics[{}]", topics.size() - 1));
@@ -366,13 +395,16 @@ RunSummary read_summary_json(std::string_view text, std::string_view source) {
     s.broker_events.stall = Stall{.start_s = f.number(st, "stall", "start_s"),
                                   .seconds = f.number(st, "stall", "seconds"),
                                   .bridged = f.whole(st, "stall", "bridged")};
-  for (const auto& w : f.at(j, "", "warnings")) s.warnings.push_back(w.get<std::string>());
-  for (const auto& slo : f.at(j, "", "slos"))
+  for (const auto& w : f.array(j, "", "warnings")) {
+    if (!w.is_string()) f.fail("warnings", "expected strings; got " + w.dump());
+    s.warnings.push_back(w.get<std::string>());
+  }
+  for (const auto& slo : f.array(j, "", "slos"))
     s.slos.push_back({f.text(slo, "slos[]", "name"), f.text(slo, "slos[]", "threshold"),
                       f.text(slo, "slos[]", "actual"), f.boolean(slo, "slos[]", "passed")});
   s.slos_passed = f.boolean(j, "", "slos_passed");
   if (j.contains("merged_from"))  // older builds did not write it: a run, not a merge
-    for (const auto& part : j.at("merged_from")) {
+    for (const auto& part : f.array(j, "", "merged_from")) {
       auto part_code = verdict_code_named(f.text(part, "merged_from[]", "verdict_code"));
       if (!part_code) f.fail("merged_from[].verdict_code", "not a verdict this lampi-fleet knows");
       s.merged_from.push_back({.index = f.count(part, "merged_from[]", "shard"),
@@ -395,6 +427,7 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
   m.planned_seconds = first.planned_seconds;
   m.started_at = first.started_at;
   m.ended_at = first.ended_at;
+  for (const auto& shard : shards) m.started_at = std::min(m.started_at, shard.summary.started_at);
   m.reached_steady_state = true;
   std::map<std::string, std::size_t> row_of;  // name -> position in m.rows
   std::map<std::size_t, TopicRow> rows;       // by topic order
@@ -415,7 +448,6 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
       if (std::find(m.warnings.begin(), m.warnings.end(), w) == m.warnings.end())
         m.warnings.push_back(w);
     m.local_broker = m.local_broker || s.local_broker;
-    m.started_at = std::min(m.started_at, s.started_at);
     m.ended_at = std::max(m.ended_at, s.ended_at);
     m.interrupted = m.interrupted || s.interrupted;
     m.lamps += s.lamps;
@@ -465,13 +497,19 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
       row.requests += r.requests;
       row.failures += r.failures;
       row.received += r.received;
+      // The shards ran side by side: the fleet's rate is the sum of theirs, where the
+      // requests over the whole span would be diluted by starts minutes apart.
+      row.rate_per_s += r.rate_per_s;
       for (std::size_t i = 0; i < kFailureReasonCount; ++i)
         row.failures_by_reason[i] += r.failures_by_reason[i];
       row.latency.merge(r.latency);
     }
-    if (const auto& st = s.broker_events.stall;
-        st && (!m.broker_events.stall || st->seconds > m.broker_events.stall->seconds))
+    m.total.rate_per_s += s.total.rate_per_s;
+    if (auto st = s.broker_events.stall;
+        st && (!m.broker_events.stall || st->seconds > m.broker_events.stall->seconds)) {
+      st->start_s += offset_s(s, m.started_at);
       m.broker_events.stall = st;
+    }
     m.merged_from.push_back({.index = s.config.shard.index.value_or(0),
                              .source = shard.source,
                              .verdict = s.verdict.code,
@@ -480,14 +518,14 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
   }
   std::sort(m.merged_from.begin(), m.merged_from.end(),
             [](const MergedShard& a, const MergedShard& b) { return a.index < b.index; });
-  m.broker_events.outage = merged_outage(shards);
+  m.broker_events.outage = merged_outage(shards, m.started_at);
   m.seconds = std::chrono::duration<double>(m.ended_at - m.started_at).count();
   for (const auto& shard : shards) m.seconds = std::max(m.seconds, shard.summary.seconds);
 
   LatencyHistogram all;
   for (auto& [t, row] : rows) {
-    set_latency(row, LatencyHistogram(row.latency));
-    row.rate_per_s = m.seconds > 0 ? static_cast<double>(row.requests) / m.seconds : 0;
+    const LatencyHistogram merged = row.latency;  // set_latency() assigns row.latency
+    set_latency(row, merged);
     m.total.requests += row.requests;
     m.total.failures += row.failures;
     m.total.received += row.received;
@@ -497,7 +535,6 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
     m.rows.push_back(row);
   }
   set_latency(m.total, all);
-  m.total.rate_per_s = m.seconds > 0 ? static_cast<double>(m.total.requests) / m.seconds : 0;
   m.verdict = judge_run(m);
   judge_slos(m, m.config.slo);
   return m;

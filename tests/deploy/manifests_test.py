@@ -209,11 +209,12 @@ class KubernetesTest(unittest.TestCase, PodChecks):
         return yaml.safe_load(one("ConfigMap")["data"]["fleet.yaml"])
 
     def statefulset_config(self):
-        kust = load_all(K8S + "/statefulset/kustomization.yaml")[0]
-        (patch,) = kust["patches"]
-        ops = yaml.safe_load(patch["patch"])
-        patched = json_patch(one("ConfigMap"), ops)
-        return yaml.safe_load(patched["data"]["fleet.yaml"])
+        """The ConfigMap as the StatefulSet's pods see it: its env overrides run.duration."""
+        config = self.config()
+        env = {e["name"]: e.get("value")
+               for e in one("StatefulSet")["spec"]["template"]["spec"]["containers"][0]["env"]}
+        config["run"]["duration"] = int(env["LAMPI_FLEET_DURATION"])
+        return config
 
     def test_kustomizations_name_files_that_exist(self):
         for rel in k8s_files():
@@ -254,6 +255,9 @@ class KubernetesTest(unittest.TestCase, PodChecks):
         count = self.config()["shard"]["count"]
         self.assertNotIn("index", self.config()["shard"], "each pod's index is Kubernetes'")
         self.assertEqual(job["spec"]["completionMode"], "Indexed")
+        # One shard's verdict must not stop the others: failures count per index.
+        self.assertEqual(job["spec"]["backoffLimitPerIndex"], 0)
+        self.assertNotIn("backoffLimit", job["spec"])
         self.assertEqual(job["spec"]["completions"], count)
         self.assertEqual(job["spec"]["parallelism"], count)
         self.assertEqual(sts["spec"]["replicas"], self.statefulset_config()["shard"]["count"])
@@ -261,7 +265,7 @@ class KubernetesTest(unittest.TestCase, PodChecks):
 
     def test_the_configs_validate(self):
         for what, config in (("ConfigMap", self.config()),
-                             ("StatefulSet's ConfigMap", self.statefulset_config())):
+                             ("the StatefulSet's view of it", self.statefulset_config())):
             with tempfile.TemporaryDirectory() as d:
                 path = os.path.join(d, "fleet.yaml")
                 with open(path, "w") as f:
@@ -312,6 +316,15 @@ class KubernetesTest(unittest.TestCase, PodChecks):
             self.assertEqual(os.path.dirname(env["LAMPI_FLEET_KEY_TEMPLATE"]), out)
             if owner == "StatefulSet":  # the patch's env must keep what the pod had
                 self.assertIn("POD_NAME", env)
+                self.assertEqual(env["LAMPI_FLEET_DURATION"], "0")
+            # The fleet's container sees the CA's certificate, never its key.
+            volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+            for m in pod["spec"]["containers"][0]["volumeMounts"]:
+                mounted_secret = volumes.get(m["name"], {}).get("secret")
+                if mounted_secret:
+                    self.assertEqual([i["key"] for i in mounted_secret.get("items", [])],
+                                     ["lampi_ca.crt"], "%s mounts the CA key" % owner)
+            self.assertIn("--keep-existing", init["args"], "a rerun keeps what it made")
 
     def test_tls_init_container_makes_certificates_the_fleet_accepts(self):
         """The init container's command, run here on 12 lamps, paths moved to a temp dir."""
@@ -335,10 +348,14 @@ class KubernetesTest(unittest.TestCase, PodChecks):
             self.assertEqual(made.returncode, 0, made.stderr)
             for name in ("lampi_ca.crt", "lampi_ca.key"):
                 shutil.copy(os.path.join(d, "newca", name), os.path.join(d, "ca", name))
-            args = [a.split("=", 1)[0] + "=" + here(a.split("=", 1)[1]) for a in init["args"][1:]]
+            args = [a.split("=", 1)[0] + "=" + here(a.split("=", 1)[1]) if "=" in a else a
+                    for a in init["args"][1:]]
             r = lampi(["certs"] + args, {"JOB_COMPLETION_INDEX": "1"})
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn("Wrote 4 lamps' certificates", r.stderr)  # 12 lamps, 3 shards
+            again = lampi(["certs"] + args, {"JOB_COMPLETION_INDEX": "1"})  # a rerun
+            self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+            self.assertIn("Kept 4 lamps", again.stderr)
             fleet_env = {k: here(v) for k, v in env.items() if k.startswith("LAMPI_FLEET_")
                          and k != "LAMPI_FLEET_BROKER"}
             fleet_env["JOB_COMPLETION_INDEX"] = "1"

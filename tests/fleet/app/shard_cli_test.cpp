@@ -23,8 +23,8 @@ namespace {
 Result validate_as_host(const std::string& hostname, const std::string& env,
                         const std::string& args) {
   return run_shell(fmt::format(
-      "env -u JOB_COMPLETION_INDEX {} unshare --uts --map-root-user sh -c 'hostname {} && exec "
-      "env {} validate {}'",
+      "env -u JOB_COMPLETION_INDEX -u KUBERNETES_SERVICE_HOST {} unshare --uts --map-root-user sh "
+      "-c 'hostname {} && exec env {} validate {}'",
       env, hostname, tool_command(), args));
 }
 
@@ -45,9 +45,16 @@ TEST_CASE("a shard's index comes from the flag, else the environment, else it is
        "OK (10 lamps, shard 2 of 3)"},
       {"a Kubernetes Indexed Job", "plainhost", "JOB_COMPLETION_INDEX=2", "-n 10 --shard-count 3",
        0, "OK (10 lamps, shard 2 of 3 from JOB_COMPLETION_INDEX=2)"},
-      {"a StatefulSet pod", "lampi-fleet-1", "", "-n 10 --shard-count 3", 0,
-       "OK (10 lamps, shard 1 of 3 from the host name lampi-fleet-1)"},
-      {"the flag wins over the environment", "lampi-fleet-1", "JOB_COMPLETION_INDEX=2",
+      {"a StatefulSet pod", "lampi-fleet-1", "KUBERNETES_SERVICE_HOST=10.96.0.1",
+       "-n 10 --shard-count 3", 0, "OK (10 lamps, shard 1 of 3 from the host name lampi-fleet-1)"},
+      {"off Kubernetes a host name ending in digits (EC2's ip-10-0-0-3) is no shard index",
+       "ip-10-0-0-1", "", "-n 10 --shard-count 3", 0,
+       "OK (10 lamps, 3 shards, each process's index from its environment)"},
+      {"an Indexed Job's second pod over a config of one shard", "plainhost",
+       "JOB_COMPLETION_INDEX=1", "-n 10", 2,
+       "shard.count: is 1, but this pod is JOB_COMPLETION_INDEX=1 of an Indexed Job"},
+      {"the flag wins over the environment", "lampi-fleet-1",
+       "JOB_COMPLETION_INDEX=2 KUBERNETES_SERVICE_HOST=10.96.0.1",
        "-n 10 --shard-count 3 --shard-index 0", 0, "OK (10 lamps, shard 0 of 3)"},
       {"one shard needs no index: a host name ending -N is nobody's shard", "web-7", "", "-n 10", 0,
        "OK (10 lamps)"},
@@ -82,8 +89,8 @@ TEST_CASE("run refuses a shard it cannot place, naming what to set, before anyth
       "mqtt://127.0.0.1:{}",
       broker.port());
   auto r = run_shell(fmt::format(
-      "env -u JOB_COMPLETION_INDEX unshare --uts --map-root-user sh -c 'hostname plainhost && "
-      "exec env {} {}'",
+      "env -u JOB_COMPLETION_INDEX -u KUBERNETES_SERVICE_HOST unshare --uts --map-root-user sh -c "
+      "'hostname plainhost && exec env {} {}'",
       tool_command(), args));
   CAPTURE(r.output);
   CHECK(r.exit_code == 2);

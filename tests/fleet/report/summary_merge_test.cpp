@@ -178,19 +178,32 @@ TEST_CASE("lamps that never bridged on one shard make the fleet NOT CONNECTED") 
   CHECK(m.exit_code() == kExitNotConnected);
 }
 
-TEST_CASE("an outage on the shards is one outage of the fleet, from the first to the last") {
-  ThreeProcesses p;
+TEST_CASE("an outage on the shards is one outage of the fleet, on the fleet's clock") {
+  ThreeProcesses p;  // the shards started at 08:00:00, :01 and :02
   p.files[0].summary.broker_events.outage = Outage{5, 9.0, 10, 0};
-  p.files[2].summary.broker_events.outage = Outage{4, 11.0, 10, 2};
+  p.files[2].summary.broker_events.outage = Outage{4, 11.0, 10, 2};  // 6 s and 13 s in
+  p.files[1].summary.broker_events.stall = Stall{3, 4, 10};          // 4 s in
   RunSummary m = merge_summaries(p.files);
   REQUIRE(m.broker_events.outage);
-  CHECK(m.broker_events.outage->start_s == 4);
-  CHECK(m.broker_events.outage->recovered_s == 11.0);
-  CHECK(m.broker_events.outage->bridged_before == 20);
-  CHECK(m.broker_events.outage->bridged_lowest == 2);
+  CHECK(m.broker_events.outage->start_s == 5);
+  CHECK(m.broker_events.outage->recovered_s == 13.0);
+  // Shard 1 saw none: its 10 lamps stayed bridged, and count in both.
+  CHECK(m.broker_events.outage->bridged_before == 30);
+  CHECK(m.broker_events.outage->bridged_lowest == 12);
+  REQUIRE(m.broker_events.stall);
+  CHECK(m.broker_events.stall->start_s == 4);
   CHECK(m.verdict.code == VerdictCode::outage);
   p.files[1].summary.broker_events.outage = Outage{6, std::nullopt, 10, 0};
   CHECK_FALSE(merge_summaries(p.files).broker_events.outage->recovered_s);
+}
+
+TEST_CASE("the fleet's request rate is the shards' rates added up, as they ran side by side") {
+  ThreeProcesses p;
+  RunSummary m = merge_summaries(p.files);
+  double sum = 0;
+  for (const auto& f : p.files) sum += f.summary.total.rate_per_s;
+  CHECK(m.total.rate_per_s == doctest::Approx(sum));
+  CHECK(m.total.rate_per_s == doctest::Approx(static_cast<double>(m.total.requests) / 10.0));
 }
 
 TEST_CASE("files that are not every shard of one fleet, once, are refused by name") {
@@ -251,6 +264,26 @@ TEST_CASE("a file that is not a summary this build can add up is named with its 
   auto short_count = j;
   short_count["topics"][last]["latency_histogram"]["count"] = 1;
   CHECK(error(short_count).find("its buckets do not add up to its count") != std::string::npos);
+  auto odd_reason = j;
+  odd_reason["topics"][0]["failures_by_reason"]["gremlins"] = 1;
+  CHECK(error(odd_reason) ==
+        "bad.json: topics[0].failures_by_reason.gremlins: is not known to this lampi-fleet (a "
+        "newer one wrote it?); merge with the build that ran the shards");
+  auto null_counts = j;
+  null_counts["disconnects"] = nullptr;
+  CHECK(error(null_counts) ==
+        "bad.json: disconnects: expected an object of counts by name; got null");
+  auto negative_bucket = j;
+  negative_bucket["topics"][last]["latency_histogram"]["buckets"][0][1] = -1;
+  CHECK(error(negative_bucket).find("expected [upper_us, count] pairs") != std::string::npos);
+  auto odd_warning = j;
+  odd_warning["warnings"] = nlohmann::json::array({7});
+  CHECK(error(odd_warning) == "bad.json: warnings: expected strings; got 7");
+  auto odd_time = j;
+  odd_time["started_at"] = "2026-12-01T08:00:00.5Z";
+  CHECK(error(odd_time).starts_with("bad.json: started_at: expected a UTC time"));
+  odd_time["started_at"] = "2026-12-01T08:00:00.500Zjunk";
+  CHECK(error(odd_time).starts_with("bad.json: started_at: expected a UTC time"));
   auto missing = j;
   missing.erase("started_at");
   CHECK(error(missing) == "bad.json: started_at: missing");
