@@ -42,6 +42,19 @@ start_broker() {
   broker_pid=$!
   sleep 0.5
 }
+# PID: waits for it to exit, sampling each second its peak RSS (peak, kB) and its CPU
+# (ticks, as last read while it was alive).
+watch() {
+  local pid=$1 rss
+  peak=0 ticks=0
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+    ticks=$(cpu_ticks "$pid" 2>/dev/null || echo "$ticks")
+    sleep 1
+  done
+  wait "$pid" || true
+}
 stop_broker() { kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=; }
 
 # TOOL ACKED P50_MS P99_MS FAILURES TOOL_TICKS BROKER_TICKS RSS_KB
@@ -63,15 +76,7 @@ b0=$(cpu_ticks "$broker_pid")
 (cd "$work" && exec /usr/bin/python3 -m locust -f "$here/seed_locustfile.py" --headless -u "$devices" \
    -r 100 -t "${seconds}s" --host "127.0.0.1:$port" --csv locust --only-summary \
    --stop-timeout 2 >locust.out 2>&1) &
-locust_pid=$!
-peak=0
-while kill -0 "$locust_pid" 2>/dev/null; do
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$locust_pid/status" 2>/dev/null || echo 0)
-  [ "${rss:-0}" -gt "$peak" ] && peak=$rss
-  ticks=$(cpu_ticks "$locust_pid" 2>/dev/null || echo "$ticks")
-  sleep 1
-done
-wait "$locust_pid" || true
+watch "$!"
 b1=$(cpu_ticks "$broker_pid")
 stop_broker
 # The lamp/changed row of Locust's stats: request and failure counts, then percentiles.
@@ -91,15 +96,7 @@ b0=$(cpu_ticks "$broker_pid")
 "$bin" run -n "$devices" -p seed-worst-case --hatch-rate 100 -d "${seconds}s" -t 1 \
   -b "mqtt://127.0.0.1:$port" --metrics-listen 127.0.0.1:0 --report "" \
   --summary-json "$work/fleet.json" >"$work/fleet.out" 2>&1 &
-fleet_pid=$!
-peak=0
-while kill -0 "$fleet_pid" 2>/dev/null; do
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$fleet_pid/status" 2>/dev/null || echo 0)
-  [ "${rss:-0}" -gt "$peak" ] && peak=$rss
-  ticks=$(cpu_ticks "$fleet_pid" 2>/dev/null || echo "$ticks")
-  sleep 1
-done
-wait "$fleet_pid" || true
+watch "$!"
 b1=$(cpu_ticks "$broker_pid")
 stop_broker
 read -r n f p50 p99 < <(python3 - "$work/fleet.json" <<'EOF'
