@@ -44,6 +44,7 @@ struct Overrides {
   std::optional<std::string> summary_json;
   std::optional<std::string> report;
   std::optional<std::string> csv;
+  std::optional<std::string> state_file;
   std::optional<std::string> ca_file;
   std::optional<std::string> cert_template;
   std::optional<std::string> key_template;
@@ -97,6 +98,7 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
   if (o.summary_json) c.summary_json = *o.summary_json;
   if (o.report) c.report_html = *o.report;
   if (o.csv) c.csv_prefix = *o.csv;
+  if (o.state_file) c.state_file = *o.state_file;
   if (o.ca_file) c.tls.ca_file = *o.ca_file;
   if (o.cert_template) c.tls.cert_file = *o.cert_template;
   if (o.key_template) c.tls.key_file = *o.key_template;
@@ -160,6 +162,10 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
   cmd.add_flag("--tls-insecure", o.tls_insecure,
                "TLS: do NOT verify the broker's certificate or host name (debugging only; the "
                "run says so in a warning, the summary and the report)");
+  cmd.add_option("--state-file", o.state_file,
+                 "Keep every lamp's stored state (colour, brightness, retained messages) here "
+                 "across runs: read at start, saved as the run goes and at the end")
+      ->type_name("PATH");
   cmd.add_flag("--power-loss", o.power_loss,
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }
@@ -222,6 +228,10 @@ int main(int argc, char** argv) {
   run->add_option("-c,--config", run_config, "YAML config (see config/ and docs/config.md)")
       ->check(CLI::ExistingFile);
   add_overrides(*run, run_overrides);
+  bool fresh_state = false;
+  run->add_flag("--fresh", fresh_state,
+                "Start every lamp anew, whatever --state-file (run.state_file) holds; it is "
+                "written over");
   add_log_level(*run, log_level);
   add_environment_names(*run);
 
@@ -337,7 +347,10 @@ int main(int argc, char** argv) {
     auto source = find_shard_index(c);
     if (!source) throw missing_shard_index(c);
     if (!source->empty()) log->info("Shard index {} from {}", *c.shard.index, *source);
-    return run_fleet(c, RunOptions{terminal, log, &stop_signals});
+    return run_fleet(c, RunOptions{.progress_to_terminal = terminal,
+                                   .log = log,
+                                   .stop_signals = &stop_signals,
+                                   .fresh_state = fresh_state});
   } catch (const std::exception& e) {  // ConfigError too: its text names the key
     log->error("{}", e.what());
     return kExitUsage;

@@ -23,6 +23,7 @@
 #include "fleet/report/output_file.hpp"
 #include "fleet/report/progress.hpp"
 #include "fleet/report/run_summary.hpp"
+#include "fleet/report/state_file.hpp"
 #include "fleet/report/summary_json.hpp"
 #include "fleet/stats/run_timeline.hpp"
 
@@ -46,6 +47,7 @@ struct OutputPlan {
   std::string report;         // empty: none
   bool report_asked = false;  // the default report is best effort
   std::string csv_prefix;     // empty: none
+  std::string state_file;     // empty: none
 };
 
 OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
@@ -65,6 +67,8 @@ OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
       checked(path, "--csv (report.csv_prefix)");
     plan.csv_prefix = c.csv_prefix;
   }
+  if (!c.state_file.empty())
+    plan.state_file = checked(c.state_file, "--state-file (run.state_file)");
   if (c.report_html) {
     plan.report_asked = !c.report_html->empty();
     if (plan.report_asked) plan.report = checked(*c.report_html, "--report (report.html)");
@@ -89,6 +93,27 @@ bool wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
   return sigtimedwait(&set, nullptr, &ts) > 0;
 }
 
+// The state file, whole or not at all; a save that fails is said and tried again at the
+// next, the run goes on. False when it could not be written.
+bool save_states(FleetEngine& engine, const std::string& path, spdlog::logger& log) {
+  auto states = engine.stored_lamps(std::chrono::seconds(2));
+  if (!states) {
+    log.warn(
+        "Not saving {} now: a worker thread did not answer within 2 s (overloaded?); "
+        "trying again at the next save",
+        path);
+    return false;
+  }
+  try {
+    write_output_file(path, render_state_file(*states));
+    log.debug("Saved {} lamps' state to {}", states->size(), path);
+    return true;
+  } catch (const std::exception& e) {
+    log.error("could not write the state file: {}", e.what());
+    return false;
+  }
+}
+
 MosquittoProcess start_local_broker() {
   MosquittoOptions opts;
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
@@ -98,7 +123,8 @@ MosquittoProcess start_local_broker() {
 // The engine's part of a run, against a broker that is up (the local one when `local`
 // is not null, watched every second). Returns the exit code.
 int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan& outputs,
-                std::optional<MetricsExporter>& metrics, MosquittoProcess* local) {
+                const model::StoredLamps& stored, std::optional<MetricsExporter>& metrics,
+                MosquittoProcess* local) {
   spdlog::logger& log = *options.log;
   const BlockedStopSignals& signals = *options.stop_signals;
   bool local_gone = false;  // said once, as soon as it is noticed
@@ -117,7 +143,8 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
   {
     std::optional<TlsContext> tls;
     if (config.broker->tls) tls.emplace(config.tls, config.broker->host);
-    FleetEngine engine(config, broker, tls ? tls->native() : nullptr);
+    FleetEngine engine(config, broker, tls ? tls->native() : nullptr,
+                       stored.empty() ? nullptr : &stored);
     const LampSlice slice = shard_slice(config);
     if (config.shard.count > 1)
       log.info("Shard {} of {}: lamps {} to {} of {} (device IDs {} to {})",
@@ -149,6 +176,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     bool interrupted = false;
     ProgressSample last_running{};  // the lamps as they were just before the stop
     double last_log = 0;
+    double last_state_save = 0;
     const double planned_s = config.duration.count();
     while (!engine.finished()) {
       bool signalled = wait_for_signal(signals.set(), std::chrono::milliseconds(1000));
@@ -180,6 +208,11 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
       saturated_seconds += saturated ? 1 : 0;
       timeline.push_back(to_timeline_point(sample));  // the last second too, cut short or not
       if (stopping) continue;                         // the stop has its own line
+      if (!outputs.state_file.empty() &&
+          now_s - last_state_save >= config.state_save_interval.count()) {
+        save_states(engine, outputs.state_file, log);
+        last_state_save = now_s;
+      }
       if (options.progress_to_terminal) {
         fmt::print(stderr, "\r\033[K{}", format_progress(sample));
       } else if (now_s - last_log >= 10.0) {
@@ -189,6 +222,11 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     }
     engine.join();
     if (options.progress_to_terminal && !stopping) fmt::print(stderr, "\n");
+    // Every lamp has powered off: what it keeps is final.
+    const bool state_saved =
+        outputs.state_file.empty() || save_states(engine, outputs.state_file, log);
+    if (state_saved && !outputs.state_file.empty())
+      log.info("State: {} (every lamp's, for the next run)", outputs.state_file);
     watch_local_broker();
     log.debug("Every shard has stopped after {:.1f} s", elapsed());
     auto phase = [&](LampPhase p) {
@@ -215,6 +253,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
       fmt::print("The generator was saturated during {} of {} seconds.\n", saturated_seconds,
                  timeline.size());
     exit_code = summary.exit_code();
+    if (!state_saved) exit_code = std::max(exit_code, kExitUsage);
     if (!outputs.summary_json.empty()) {
       try {
         write_output_file(outputs.summary_json, render_json(summary));
@@ -271,6 +310,18 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   check_capacity(capacity, shard_slice(config).count);
   const OutputPlan outputs = plan_outputs(config, log);
   if (!lamp_certificates_pass(config, log)) return kExitUsage;
+  model::StoredLamps stored;  // before anything starts: a bad file stops the run here
+  if (!outputs.state_file.empty()) {
+    if (options.fresh_state) {
+      log.info("Every lamp starts anew (--fresh); {} is written over", outputs.state_file);
+    } else {
+      stored = read_state_file(outputs.state_file);
+      if (stored.empty())
+        log.info("No lamp state in {} yet: every lamp starts anew", outputs.state_file);
+      else
+        log.info("Restored {} lamps' state from {}", stored.size(), outputs.state_file);
+    }
+  }
   std::optional<MetricsExporter> metrics;  // bound first: a busy port stops nothing
   if (config.metrics_listen) metrics.emplace(*config.metrics_listen, this_build());
 
@@ -288,7 +339,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
   MosquittoProcess* const local = local_broker ? &*local_broker : nullptr;
   int exit_code = kExitUsage;
   try {
-    exit_code = drive_fleet(config, options, outputs, metrics, local);
+    exit_code = drive_fleet(config, options, outputs, stored, metrics, local);
   } catch (const std::exception& e) {
     if (local == nullptr) throw;
     local->keep_files();

@@ -15,6 +15,7 @@ struct RunOptions {
   bool progress_to_terminal = false;
   std::shared_ptr<spdlog::logger> log;  // lifecycle, warnings and errors (see logging.hpp)
   const BlockedStopSignals* stop_signals = nullptr;  // blocked by the caller, waited on here
+  bool fresh_state = false;  // --fresh: ignore run.state_file's contents (it is written over)
 };
 
 // Returns the process exit code (see exit_code_for in fleet/report/verdict.hpp).

@@ -254,6 +254,22 @@ constexpr auto kRun = std::to_array<Key>({
      .type = "duration",
      .fallback = "`10s`",
      .doc = "How long a graceful stop waits for in-flight publishes."},
+    {.name = "state_file",
+     .value = member<as_string, &FleetConfig::state_file>,
+     .type = "path",
+     .fallback = "`\"\"`: none",
+     .doc = "What every lamp keeps across a power cycle (lamp_service's on, colour, "
+            "brightness and last client; its local broker's retained messages, the "
+            "association among them), kept across runs as the real lamps' SD cards keep it: "
+            "read when the run starts (a missing file is a first run), written every "
+            "`state_save_interval` and when the run ends, whole or not at all. A shard keeps "
+            "its own lamps: give each shard its own file. A file that cannot be read is an "
+            "error before anything starts; `--fresh` starts every lamp anew instead."},
+    {.name = "state_save_interval",
+     .value = member<as_duration, &FleetConfig::state_save_interval>,
+     .type = "duration, at least 1s",
+     .fallback = "`1m`",
+     .doc = "How often `state_file` is written while the run goes on."},
 });
 
 constexpr auto kSessions = std::to_array<Key>({

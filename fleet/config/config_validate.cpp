@@ -211,6 +211,7 @@ void validate(const FleetConfig& c) {
 
   check_at_least("run.duration", c.duration, Seconds(0), true);
   check_at_least("run.stop_timeout", c.stop_timeout, Seconds(0), true);
+  check_at_least("run.state_save_interval", c.state_save_interval, Seconds(1), true);
   if (c.threads > kMaxThreads)
     fail("run.threads", "must be from 0 (one per core) to 1024; got " + std::to_string(c.threads));
 
@@ -244,6 +245,7 @@ void check_files(const FleetConfig& c) {
   if (!c.tls.client_ca_file.empty())
     check_readable_file("broker.tls.client_ca_file", c.tls.client_ca_file,
                         "the PEM CA certificate that signed the lamps' certificates");
+  check_output_dir("run.state_file", c.state_file);
   check_output_dir("report.summary_json", c.summary_json);
   check_output_dir("report.html", c.report_html.value_or(""));
   if (!c.csv_prefix.empty()) check_output_dir("report.csv_prefix", c.csv_prefix + kCsvSuffixes[0]);

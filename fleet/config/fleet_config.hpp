@@ -135,6 +135,10 @@ struct FleetConfig {
   std::uint64_t seed = 1;
   StopMode stop_mode = StopMode::graceful;
   Seconds stop_timeout{10};
+  // What every lamp keeps across a power cycle, kept across runs: read at start, written
+  // every state_save_interval and at the end. Empty: none (every run starts anew).
+  std::string state_file;
+  Seconds state_save_interval{60};
 
   ProfileMix profiles{{model::Profile::touch_drag, 100.0}};
   Seconds response_timeout{0.5};  // publish to PUBACK beyond this is a failure

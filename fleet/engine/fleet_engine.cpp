@@ -8,12 +8,14 @@
 
 namespace lampi::fleet {
 
-FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx)
+FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx,
+                         const model::StoredLamps* stored)
     : config_(config) {
   unsigned threads =
       config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   const LampSlice lamps = shard_slice(config_);
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(lamps.count, 1)));
+  threads =
+      static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(lamps.count, 1)));
   ctx_.config = &config_;
   ctx_.link.host = broker.numeric_host;
   ctx_.link.port = broker.port;
@@ -39,11 +41,13 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
   const double hatch_rate = shard_hatch_rate(config_);
   for (std::uint64_t n = 0; n < lamps.count; ++n) {
     const std::uint64_t i = lamps.first + n;
-    auto power_on_at =
-        model::at(model::seconds_to_duration(static_cast<double>(n) / hatch_rate));
-    shards_[n % threads]->add_lamp(i, model::device_id_at(config_.device_id_base, i),
-                                   model::Rng::derive(config_.seed, i), profiles.next(),
-                                   power_on_at);
+    auto power_on_at = model::at(model::seconds_to_duration(static_cast<double>(n) / hatch_rate));
+    const model::DeviceId id = model::device_id_at(config_.device_id_base, i);
+    const model::StoredLamp* kept = nullptr;
+    if (stored)
+      if (auto at = stored->find(id.value); at != stored->end()) kept = &at->second;
+    shards_[n % threads]->add_lamp(i, id, model::Rng::derive(config_.seed, i), profiles.next(),
+                                   power_on_at, kept);
   }
 }
 
@@ -70,6 +74,16 @@ bool FleetEngine::finished() const {
 
 void FleetEngine::join() {
   for (auto& s : shards_) s->join();
+}
+
+std::optional<model::StoredLamps> FleetEngine::stored_lamps(std::chrono::milliseconds wait) {
+  model::StoredLamps all;
+  for (auto& shard : shards_) {
+    auto mine = shard->stored_lamps(wait);
+    if (!mine) return std::nullopt;
+    all.merge(*mine);
+  }
+  return all;
 }
 
 FleetStatsView FleetEngine::stats_view() const {

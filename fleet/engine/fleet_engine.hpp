@@ -20,7 +20,9 @@ struct ResolvedBroker {
 
 class FleetEngine {
  public:
-  FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx = nullptr);
+  // `stored`: what lamps kept from a previous run (run.state_file); a lamp not in it is new.
+  FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx = nullptr,
+              const model::StoredLamps* stored = nullptr);
   ~FleetEngine();
   FleetEngine(const FleetEngine&) = delete;
   FleetEngine& operator=(const FleetEngine&) = delete;
@@ -38,6 +40,10 @@ class FleetEngine {
   // Set by whoever watches the shards' lag (the run loop); read by the exporter.
   void set_generator_saturated(bool v) { generator_saturated_.store(v, std::memory_order_relaxed); }
   bool generator_saturated() const { return generator_saturated_.load(std::memory_order_relaxed); }
+
+  // Thread-safe: what every lamp stores, for the state file; nothing when a running shard
+  // did not answer within `wait` (an overloaded one: the next save tries again).
+  std::optional<model::StoredLamps> stored_lamps(std::chrono::milliseconds wait);
 
   // What reporting and metrics read: the shards' stats as const, the config and the flag
   // above. Valid while the engine lives.

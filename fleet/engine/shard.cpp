@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <future>
 
 namespace lampi::fleet {
 
@@ -36,10 +37,12 @@ VirtualTime Shard::now() const {
 }
 
 void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_t seed,
-                     model::Profile profile, VirtualTime power_on_at) {
+                     model::Profile profile, VirtualTime power_on_at,
+                     const model::StoredLamp* stored) {
   auto slot_index = static_cast<std::uint32_t>(lamps_.size());
   auto& slot = lamps_.emplace_back(io_, *this, slot_index);
   slot.lamp = model::make_lamp(id, seed, profile);
+  if (stored) model::restore(slot.lamp, *stored);
   slot.power_on_at = power_on_at;
   const auto settled = power_on_at + std::chrono::seconds(kRampSettleSeconds);
   stats_.steady_from_us = std::max(stats_.steady_from_us, (settled - model::VirtualTime{}).count());
@@ -47,6 +50,23 @@ void Shard::add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_
   if (ctx_.link.ssl_ctx) tls_peers_.push_back({.id = id, .keys = key_decoder_.get()});
   stats_.lamps_by_phase[static_cast<std::size_t>(LampPhase::off)].fetch_add(1);
   push_deadline(power_on_at, slot_index);
+}
+
+model::StoredLamps Shard::collect_stored() const {
+  model::StoredLamps out;
+  for (const auto& slot : lamps_) out.emplace(slot.lamp.id.value, model::stored_part(slot.lamp));
+  return out;
+}
+
+std::optional<model::StoredLamps> Shard::stored_lamps(std::chrono::milliseconds wait) {
+  if (done()) return final_stored_;  // written before done_ was released
+  if (!thread_.joinable()) return collect_stored();
+  // Posted to the shard's loop, which owns the lamps; a loop that ends first never runs it.
+  auto answer = std::make_shared<std::promise<model::StoredLamps>>();
+  auto future = answer->get_future();
+  asio::post(io_, [this, answer] { answer->set_value(collect_stored()); });
+  if (future.wait_for(wait) != std::future_status::ready) return std::nullopt;
+  return future.get();
 }
 
 void Shard::start() {
@@ -70,6 +90,8 @@ void Shard::run() {
   arm_wake();
   io_.run();
   count_unacknowledged();
+  // What the lamps keep outlives them, for the state file's last save.
+  if (!ctx_.config->state_file.empty()) final_stored_ = collect_stored();
   // Destroy the libmosquitto clients on their own thread.
   lamps_.clear();
   done_.store(true, std::memory_order_release);
@@ -233,8 +255,7 @@ void Shard::start_connect(LampSlot& slot) {
   slot.holds_connect_slot = true;
   ++connects_in_flight_;
   if (slot.link.connect(ctx_.link, model::bridge_client_id(id),
-                        model::remote_topic(model::Topic::bridge_state, id), bind,
-                        tls_peer(slot)))
+                        model::remote_topic(model::Topic::bridge_state, id), bind, tls_peer(slot)))
     return;
   // Failed at once (e.g. no route, or a handshake that failed inside the call): treat it
   // as a connection lost before CONNACK.
@@ -453,7 +474,8 @@ void Shard::count_unacknowledged() {
     slot.inflight.drain([&](const InFlight& f) {
       bump(stats_.unacked_at_end);
       record_response(f, (t - f.scheduled).count());
-      if (!f.late) count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::unacknowledged);
+      if (!f.late)
+        count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::unacknowledged);
       stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
     });
   }

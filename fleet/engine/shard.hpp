@@ -13,13 +13,14 @@
 #include <thread>
 #include <vector>
 
-#include "fleet/engine/bridge_link.hpp"
 #include "firmware_model/lamp.hpp"
+#include "firmware_model/lamp_storage.hpp"
 #include "fleet/config/fleet_config.hpp"
-#include "fleet/stats/fleet_stats.hpp"
+#include "fleet/engine/bridge_link.hpp"
 #include "fleet/engine/inflight_queue.hpp"
 #include "fleet/engine/link_end.hpp"
 #include "fleet/engine/tls_context.hpp"
+#include "fleet/stats/fleet_stats.hpp"
 
 namespace lampi::fleet {
 
@@ -40,15 +41,26 @@ class Shard final : public LinkEvents {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
+  // `stored`: what the lamp kept from a previous run (its state file), or null: a new lamp.
   void add_lamp(std::uint64_t fleet_index, model::DeviceId id, std::uint64_t seed,
-                model::Profile profile, model::VirtualTime power_on_at);
+                model::Profile profile, model::VirtualTime power_on_at,
+                const model::StoredLamp* stored = nullptr);
   void start();
   // Thread-safe: every lamp powers off as `mode` says, then the thread ends within the
   // configured stop timeout.
   void request_stop(StopMode mode);
   void join();
   bool done() const { return done_.load(std::memory_order_acquire); }
+  // Thread-safe: what every lamp of this shard stores, read on the shard's own thread
+  // while it runs (waiting at most `wait`; nothing when it did not answer in time) or at
+  // once when it is not running.
+  std::optional<model::StoredLamps> stored_lamps(std::chrono::milliseconds wait);
 
+ private:
+  model::StoredLamps collect_stored() const;
+  model::StoredLamps final_stored_;  // at the end of run(), when there is a state file
+
+ public:
   FleetStats& stats() { return stats_; }
   const FleetStats& stats() const { return stats_; }
   unsigned index() const { return index_; }
