@@ -2,11 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <optional>
+#include <system_error>
 
+#include "fleet/config/bounded_file.hpp"
 #include "fleet/report/config_rows.hpp"
 #include "fleet/report/html_report.hpp"
 #include "fleet/report/output_file.hpp"
@@ -21,21 +20,16 @@ namespace {
 constexpr std::size_t kMaxSummaryBytes = 64 * 1024 * 1024;
 
 std::string read_summary_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw SummaryError(fmt::format("{}: cannot open the file: {}", path, std::strerror(errno)));
-  std::string text;
-  std::array<char, 64 * 1024> chunk{};
-  while (in && text.size() <= kMaxSummaryBytes) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  std::optional<std::string> text;
+  try {
+    text = read_at_most(path, kMaxSummaryBytes);
+  } catch (const std::system_error& e) {
+    throw SummaryError(fmt::format("{}: cannot read the file: {}", path, e.code().message()));
   }
-  if (text.size() > kMaxSummaryBytes)
+  if (!text)
     throw SummaryError(
         fmt::format("{}: is larger than 64 MiB; expected a --summary-json file", path));
-  if (in.bad())
-    throw SummaryError(fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
-  return text;
+  return *text;
 }
 
 }  // namespace

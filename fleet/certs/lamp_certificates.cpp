@@ -16,14 +16,15 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
+#include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "firmware_model/device_id.hpp"
+#include "fleet/config/bounded_file.hpp"
 #include "fleet/config/config_loader.hpp"
 
 namespace lampi::fleet {
@@ -55,13 +56,17 @@ std::string bio_text(BIO* bio) {
 }
 
 std::string read_file(const std::filesystem::path& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  std::optional<std::string> text;
+  try {
+    text = read_at_most(path, 1 << 20);  // a CA certificate or key is a few kilobytes
+  } catch (const std::system_error& e) {
     throw std::runtime_error(
-        fmt::format("{} {}: cannot open it: {}", what, path.string(), std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+        fmt::format("{} {}: cannot open it: {}", what, path.string(), e.code().message()));
+  }
+  if (!text)
+    throw std::runtime_error(
+        fmt::format("{} {}: is larger than 1 MiB; expected a PEM file", what, path.string()));
+  return *text;
 }
 
 EVP_PKEY* new_p256_key() {

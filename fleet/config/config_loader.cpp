@@ -5,11 +5,10 @@
 #include "fleet/config/config_loader.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <optional>
+#include <system_error>
 
+#include "fleet/config/bounded_file.hpp"
 #include "fleet/config/config_schema.hpp"
 
 namespace lampi::fleet {
@@ -37,6 +36,14 @@ void read_section(Reader& r, const Field& at, std::span<const Key> keys, FleetCo
   }
 }
 
+ConfigError too_large(std::string_view source_name) {
+  return ConfigError(std::string(source_name), "",
+                     "is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB (" +
+                         std::to_string(kMaxConfigBytes) +
+                         " bytes), the limit for a config file; expected a YAML config such "
+                         "as config/local.yaml");
+}
+
 void describe(std::span<const Key> keys, const std::string& parent, std::vector<KeyDoc>& out) {
   for (const auto& k : keys) {
     std::string key = detail::child_key(parent, k.name);
@@ -50,12 +57,7 @@ void describe(std::span<const Key> keys, const std::string& parent, std::vector<
 }  // namespace
 
 FleetConfig parse_config(std::string_view yaml_text, std::string_view source_name) {
-  if (yaml_text.size() > kMaxConfigBytes)
-    throw ConfigError(std::string(source_name), "",
-                      "is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB (" +
-                          std::to_string(kMaxConfigBytes) +
-                          " bytes), the limit for a config file; expected a YAML config such "
-                          "as config/local.yaml");
+  if (yaml_text.size() > kMaxConfigBytes) throw too_large(source_name);
   Reader r(source_name);
   std::vector<YAML::Node> docs;
   try {
@@ -82,24 +84,18 @@ FleetConfig parse_config(std::string_view yaml_text, std::string_view source_nam
 
 FleetConfig load_config(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(name, "", "is a directory; expected a YAML file such as config/local.yaml");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ConfigError(name, "", std::string("cannot open the file: ") + std::strerror(errno));
-  // One byte past the limit is enough for parse_config() to refuse: /dev/zero, a FIFO or
-  // a huge file costs no more than that.
-  std::string text;
-  std::array<char, 64 * 1024> chunk{};
-  while (in && text.size() <= kMaxConfigBytes) {
-    in.read(chunk.data(), static_cast<std::streamsize>(
-                              std::min(chunk.size(), kMaxConfigBytes + 1 - text.size())));
-    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  std::optional<std::string> text;
+  try {
+    // One byte past the limit is enough for parse_config() to refuse: /dev/zero, a FIFO or
+    // a huge file costs no more than that.
+    text = read_at_most(path, kMaxConfigBytes);
+  } catch (const std::system_error& e) {
+    if (e.code().value() == EISDIR)
+      throw ConfigError(name, "", "is a directory; expected a YAML file such as config/local.yaml");
+    throw ConfigError(name, "", "cannot open the file: " + e.code().message());
   }
-  if (in.bad())
-    throw ConfigError(name, "", std::string("cannot read the file: ") + std::strerror(errno));
-  return parse_config(text, name);
+  if (!text) throw too_large(name);
+  return parse_config(*text, name);
 }
 
 std::vector<KeyDoc> describe_keys() {

@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
+#include <system_error>
 
+#include "fleet/config/bounded_file.hpp"
 #include "fleet/config/config_loader.hpp"
 #include "fleet/stats/fleet_stats.hpp"
 
@@ -17,6 +16,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 constexpr int kFormat = 1;
+// About 600 bytes a lamp: a million lamps' file is well under this.
+constexpr std::size_t kMaxStateFileBytes = std::size_t{1} << 30;
 
 // Payloads are bytes (a cloud may send anything): hex keeps them exact in JSON.
 std::string to_hex(std::string_view bytes) {
@@ -149,13 +150,14 @@ LampStates parse_state_file(std::string_view text, std::string_view source) {
 LampStates read_state_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec))) return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw StateFileError(
-        fmt::format("{}: cannot open it: {}", path.string(), std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_state_file(text.str(), path.string());
+  std::optional<std::string> text;
+  try {
+    text = read_at_most(path, kMaxStateFileBytes);
+  } catch (const std::system_error& e) {
+    fail(path.string(), "", "cannot read it: " + e.code().message());
+  }
+  if (!text) fail(path.string(), "", "is larger than 1 GiB, far more than a million lamps need");
+  return parse_state_file(*text, path.string());
 }
 
 }  // namespace lampi::fleet
