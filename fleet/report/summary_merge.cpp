@@ -190,6 +190,7 @@ Json fleet_defining(const FleetConfig& c) {
   j["shard"].erase("index");
   for (const char* key : {"report", "metrics"}) j.erase(key);
   j["run"].erase("threads");
+  j["run"].erase("state_file");  // each shard keeps its own lamps' states
   j["connect"].erase("source_addresses");
   j["connect"].erase("max_in_flight");
   j["broker"].erase("url");

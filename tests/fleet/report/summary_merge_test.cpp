@@ -226,6 +226,7 @@ TEST_CASE("files that are not every shard of one fleet, once, are refused by nam
   auto own = p.files;
   own[1].summary.config.threads = 4;
   own[2].summary.config.summary_json = "elsewhere.json";
+  own[2].summary.config.state_file = "shard-2-lamps.json";
   own[2].summary.config.metrics_listen.reset();
   own[0].summary.config.broker = parse_broker_url("mqtt://127.0.0.2:1883");
   CHECK(merge_error(own) == "(merged)");
