@@ -314,7 +314,7 @@ int main(int argc, char** argv) {
     if (*merge) return merge_shards(merge_options, *log);
     if (*certs) {
       FleetConfig c = build_config(certs_config, certs_overrides);
-      if (auto source = find_shard_index(c); !source) throw missing_shard_index(c);
+      require_shard_index(c);
       return issue_certs(certs_options, c, *log);
     }
     if (*validate_cmd) {
@@ -324,17 +324,16 @@ int main(int argc, char** argv) {
       // A config for every shard leaves the index to each process's environment. When
       // this environment says, its shard's certificates are checked; when it does not,
       // every shard's are, as whichever pod runs this config will need its own.
-      std::string shard_note;
+      const auto source = find_shard_index(c);
       FleetConfig certificates_of = c;
-      if (auto source = find_shard_index(c); !source) {
+      std::string shard_note;
+      if (!source) {
         shard_note =
             fmt::format(", {} shards, each process's index from its environment", c.shard.count);
         certificates_of.shard = {.index = 0, .count = 1};
-      } else {
-        certificates_of = c;
-        if (c.shard.count > 1)
-          shard_note = fmt::format(", shard {} of {}{}", *c.shard.index, c.shard.count,
-                                   source->empty() ? "" : " from " + *source);
+      } else if (c.shard.count > 1) {
+        shard_note = fmt::format(", shard {} of {}{}", *c.shard.index, c.shard.count,
+                                 source->empty() ? "" : " from " + *source);
       }
       if (!lamp_certificates_pass(certificates_of, *log)) return kExitUsage;
       fmt::print("{}: OK ({} lamps{}{})\n",
@@ -344,9 +343,8 @@ int main(int argc, char** argv) {
     }
     FleetConfig c = build_config(run_config, run_overrides);
     check_files(c);
-    auto source = find_shard_index(c);
-    if (!source) throw missing_shard_index(c);
-    if (!source->empty()) log->info("Shard index {} from {}", *c.shard.index, *source);
+    if (const std::string source = require_shard_index(c); !source.empty())
+      log->info("Shard index {} from {}", *c.shard.index, source);
     return run_fleet(c, RunOptions{.progress_to_terminal = terminal,
                                    .log = log,
                                    .stop_signals = &stop_signals,

@@ -71,13 +71,14 @@ std::optional<std::string> find_shard_index(FleetConfig& config) {
   return found->source;
 }
 
-ConfigError missing_shard_index(const FleetConfig& config) {
-  return ConfigError("", "shard.index",
-                     "is not set, and shard.count is " + std::to_string(config.shard.count) +
-                         ": give each process its own --shard-index (0 to " +
-                         std::to_string(config.shard.count - 1) +
-                         "), or start them as a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) "
-                         "or StatefulSet (a host name ending in -N)");
+std::string require_shard_index(FleetConfig& config) {
+  if (auto source = find_shard_index(config)) return *source;
+  throw ConfigError("", "shard.index",
+                    "is not set, and shard.count is " + std::to_string(config.shard.count) +
+                        ": give each process its own --shard-index (0 to " +
+                        std::to_string(config.shard.count - 1) +
+                        "), or start them as a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) "
+                        "or StatefulSet (a host name ending in -N)");
 }
 
 }  // namespace lampi::fleet

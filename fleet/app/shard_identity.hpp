@@ -32,7 +32,8 @@ std::optional<ShardIndexFound> shard_index_from_environment(const char* job_comp
 // Throws ConfigError naming shard.index when the environment names no shard of the fleet.
 std::optional<std::string> find_shard_index(FleetConfig& config);
 
-// What a run says when find_shard_index() found nothing: what to set, and how.
-ConfigError missing_shard_index(const FleetConfig& config);
+// find_shard_index() for the commands that need the index (run, certs): nothing found is
+// a ConfigError saying what to set, and how.
+std::string require_shard_index(FleetConfig& config);
 
 }  // namespace lampi::fleet

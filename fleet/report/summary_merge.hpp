@@ -31,7 +31,7 @@ struct ShardSummary {
 // Every shard of one fleet, once each, in any order: throws SummaryError when they are not
 // (a shard missing or given twice, configs that differ where a fleet's must not, an input
 // that is a merge itself). Keys each process may set for itself (outputs, metrics,
-// threads, source addresses, the broker's address) may differ.
+// threads, its state file, source addresses, the broker's address) may differ.
 RunSummary merge_summaries(std::span<const ShardSummary> shards);
 
 }  // namespace lampi::fleet
