@@ -48,6 +48,8 @@ struct Overrides {
   std::optional<std::string> ca_file;
   std::optional<std::string> cert_template;
   std::optional<std::string> key_template;
+  std::optional<std::string> cloud;
+  std::optional<std::string> cloud_url;
   bool tls_insecure = false;
   bool power_loss = false;
 };
@@ -104,6 +106,19 @@ FleetConfig build_config(const std::string& path, const Overrides& o) {
   if (o.key_template) c.tls.key_file = *o.key_template;
   if (o.tls_insecure) c.tls.verify = false;  // said in a warning at start (config_warnings)
   if (o.power_loss) c.stop_mode = StopMode::power_loss;
+  if (o.cloud) {
+    if (*o.cloud == "off")
+      c.cloud.mode = CloudMode::off;
+    else if (*o.cloud == "active")
+      c.cloud.mode = CloudMode::active;
+    else if (*o.cloud == "observe")
+      c.cloud.mode = CloudMode::observe;
+    else
+      throw ConfigError("command line", "--cloud",
+                        "must be off, active or observe; got " + quote_value(*o.cloud, 40));
+  }
+  if (o.cloud_url)
+    c.cloud.url = flag_value("--cloud-url", [&] { return parse_broker_url(*o.cloud_url); });
   validate(c);
   return c;
 }
@@ -166,6 +181,14 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                  "Keep every lamp's stored state (colour, brightness, retained messages) here "
                  "across runs: read at start, saved as the run goes and at the end")
       ->type_name("PATH");
+  cmd.add_option("--cloud", o.cloud,
+                 "The cloud stand-in (cloud.mode): active (associate lamps, web users move "
+                 "sliders), observe (only listen, for a real EC2 stack) or off; both account "
+                 "for every lamp's messages at the end")
+      ->type_name("MODE");
+  cmd.add_option("--cloud-url", o.cloud_url,
+                 "Where the stand-in connects, mqtt://host:port (default: the lamps' broker)")
+      ->type_name("URL");
   cmd.add_flag("--power-loss", o.power_loss,
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }

@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
+#include <thread>
+#include <unordered_map>
 
 #include "fleet/app/build_info.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
+#include "fleet/cloud/cloud_stand_in.hpp"
 #include "fleet/config/config_loader.hpp"
 #include "fleet/engine/certificate_check.hpp"
 #include "fleet/engine/fleet_engine.hpp"
@@ -114,6 +117,59 @@ bool save_states(FleetEngine& engine, const std::string& path, spdlog::logger& l
   }
 }
 
+// The cloud stand-in for this process's lamps, connected and subscribed before the first
+// lamp powers on, so it hears every message of theirs; null without `cloud:`.
+std::unique_ptr<CloudStandIn> start_cloud(const FleetConfig& config,
+                                          const ResolvedBroker& lamps_broker, spdlog::logger& log) {
+  if (config.cloud.mode == CloudMode::off) return nullptr;
+  ResolvedBroker at = config.cloud.url ? resolve_broker(*config.cloud.url) : lamps_broker;
+  LinkSettings link{.host = at.numeric_host,
+                    .port = at.port,
+                    .keepalive_seconds = 60,
+                    .clean_session = true,
+                    .username = config.username,
+                    .password = config.password};
+  const LampSlice slice = shard_slice(config);
+  CloudScope scope{.first_id = config.device_id_base + slice.first, .count = slice.count};
+  CloudConfig cloud = config.cloud;
+  // Each shard's stand-in drives its own lamps at its share of the fleet's rate.
+  cloud.web_sessions_per_second /= static_cast<double>(config.shard.count);
+  auto client =
+      "lampi-fleet-cloud-" + model::device_id_at(config.device_id_base, slice.first).str();
+  auto stand_in = std::make_unique<CloudStandIn>(cloud, link, scope, config.seed, client);
+  if (!stand_in->start(std::chrono::seconds(10)))
+    throw std::runtime_error(fmt::format(
+        "the cloud stand-in ({}) could not connect to {}:{} and subscribe within 10 s; check "
+        "cloud.url, the broker's credentials and its ACL (it subscribes to devices/# and "
+        "$SYS/broker/connection/+/state), or run without --cloud",
+        client, at.numeric_host, at.port));
+  log.info("Cloud stand-in ({}): {} as {} on {}:{}", cloud_mode_name(config.cloud.mode),
+           config.cloud.mode == CloudMode::active ? "associating lamps, web users moving sliders"
+                                                  : "listening only",
+           client, at.numeric_host, at.port);
+  return stand_in;
+}
+
+// After the lamps have stopped: the broker's last deliveries and the wills it owes, then
+// both sides of every lamp compared.
+CloudAccounting account_for_lamps(CloudStandIn& cloud, const FleetEngine& engine,
+                                  spdlog::logger& log) {
+  auto ledgers = engine.lamp_ledgers();
+  std::unordered_map<std::uint64_t, std::uint64_t> wills;
+  for (const auto& l : ledgers)
+    if (l.own_drops > 0) wills.emplace(l.device_id, l.own_drops);
+  // A will comes at once for a closed socket; 1.5 keepalives is the broker's bound when the
+  // close never reached it.
+  const auto wait = std::chrono::seconds(95);
+  if (!cloud.settle(std::move(wills), wait))
+    log.warn(
+        "The cloud stand-in did not hear the broker's last deliveries and every will "
+        "within {} s",
+        wait.count());
+  cloud.stop();
+  return reconcile(engine.config().cloud.mode, ledgers, cloud.lamps(), cloud.totals());
+}
+
 MosquittoProcess start_local_broker() {
   MosquittoOptions opts;
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
@@ -158,9 +214,11 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
              config.duration.count() > 0 ? fmt::format(" for {:.0f} s", config.duration.count())
                                          : std::string(" until Ctrl-C"));
     for (const auto& w : config_warnings(config)) log.warn("{}", w);
+    std::unique_ptr<CloudStandIn> cloud = start_cloud(config, broker, log);
     std::optional<MetricsExporter::Serving> serving;
     if (metrics) {
-      serving.emplace(*metrics, engine.stats_view());
+      serving.emplace(*metrics,
+                      engine.stats_view().with_cloud(cloud ? &cloud->counters() : nullptr));
       // The URL carries the port actually bound, which is how a `:0` listener is found.
       log.info("Metrics: {} (and /healthz)", metrics->url());
     }
@@ -197,6 +255,14 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
         log.info("Stopping: {} power-off of every lamp (at most {:.0f} s)...",
                  config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
                  config.stop_timeout.count());
+        if (cloud) {
+          // The web users let go first, and their last commands are answered, so every
+          // command has its lamp/changed before the lamps power off.
+          cloud->stop_commands();
+          auto until = Clock::now() + std::chrono::seconds(2);
+          while (cloud->commands_pending() > 0 && Clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
         engine.request_stop(config.stop_mode);
       } else if (stopping && signalled) {
         log.warn("Second signal: dropping every connection now.");
@@ -245,6 +311,10 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
                .local_broker = local != nullptr,
                .broker_events = find_broker_events(
                    timeline, config.slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio))});
+    if (cloud) {
+      summary.cloud = account_for_lamps(*cloud, engine, log);
+      summary.verdict = judge_run(summary);
+    }
     summary.build = this_build();
     judge_slos(summary, config.slo);
     fmt::print("{}", render_table(summary));

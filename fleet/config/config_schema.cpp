@@ -35,6 +35,8 @@ constexpr std::array<std::pair<std::string_view, MqttVersion>, 2> kVersions{
     {{"3.1.1", MqttVersion::v311}, {"5", MqttVersion::v5}}};
 constexpr std::array<std::pair<std::string_view, StopMode>, 2> kStopModes{
     {{"graceful", StopMode::graceful}, {"power-loss", StopMode::power_loss}}};
+constexpr std::array<std::pair<std::string_view, CloudMode>, 3> kCloudModes{
+    {{"off", CloudMode::off}, {"active", CloudMode::active}, {"observe", CloudMode::observe}}};
 constexpr std::array<std::pair<std::string_view, model::ValidationMode>, 2> kValidationModes{
     {{"faithful", model::ValidationMode::faithful}, {"strict", model::ValidationMode::strict}}};
 
@@ -414,7 +416,8 @@ constexpr auto kReport = std::to_array<Key>({
     {.name = "html",
      .value = member<as_string, &FleetConfig::report_html>,
      .type = "path",
-     .fallback = "`lampi-fleet-report.html` (a shard's `lampi-fleet-report-shard-<index>.html`), if it can be written",
+     .fallback = "`lampi-fleet-report.html` (a shard's `lampi-fleet-report-shard-<index>.html`), "
+                 "if it can be written",
      .doc = "Write the HTML run report here. The directory must exist; not the same file as "
             "`summary_json`; `\"\"` writes none. The default is skipped with a warning when "
             "the working directory cannot take it; a path you give must be writable."},
@@ -447,6 +450,46 @@ constexpr auto kSlo = std::to_array<Key>({
      .doc = "Objective: at least this share of the configured lamps bridged at the end of the "
             "run. Also the verdict's bar: under this share (0.99 when unset) of the lamps "
             "powered on by then, the run is NOT CONNECTED (exit 3)."},
+});
+
+constexpr auto kCloud = std::to_array<Key>({
+    {.name = "mode",
+     .value = chosen<kCloudModes, &FleetConfig::cloud, &CloudConfig::mode>,
+     .type = "`off`, `active` or `observe`",
+     .fallback = "`off`",
+     .doc = "The cloud stand-in, one more MQTT client in this process that subscribes to the "
+            "lamps' topics on the broker. `active` plays the course's EC2 side: it associates "
+            "each new lamp and web users drag its sliders (full-state `set_config` from "
+            "`<random>_web_client`), timing each command until its `lamp/changed` comes back. "
+            "`observe` never publishes, for a real EC2 stack that does those itself. Both "
+            "check at the end that every acknowledged message reached the cloud once and in "
+            "order, that the cloud's last view of each lamp is the lamp's, that every command "
+            "arrived and every power-off was followed by its will (see "
+            "[summary-json.md](summary-json.md), `cloud`)."},
+    {.name = "url",
+     .value = member<parsed<parse_broker_url>, &FleetConfig::cloud, &CloudConfig::url>,
+     .type = "`mqtt://` URL",
+     .fallback = "none: `broker.url`",
+     .doc = "Where the stand-in connects, when not where the lamps do: it has no client "
+            "certificate, so with an `mqtts://` broker give its plain listener (the course's "
+            "EC2 broker has one on port 50001). Its user name and password are the lamps'."},
+    {.name = "association_delay",
+     .value = member<as_duration, &FleetConfig::cloud, &CloudConfig::association_delay>,
+     .type = "duration",
+     .fallback = "`5s`",
+     .doc = "`active`: how long after a lamp gets its code (`{\"associated\": false, "
+            "\"code\": ...}`) its user types it on the web site (`{\"associated\": true}`)."},
+    {.name = "web_sessions_per_second",
+     .value = member<as_number, &FleetConfig::cloud, &CloudConfig::web_sessions_per_second>,
+     .type = "number, 0 to 10000",
+     .fallback = "`1`",
+     .doc = "`active`: slider drags started on web pages per second, every shard together, "
+            "each on a lamp that is bridged and associated; 0: none."},
+    {.name = "web_drag",
+     .value = member<as_range, &FleetConfig::cloud, &CloudConfig::web_drag>,
+     .type = "range",
+     .fallback = "`[500ms, 2s]`",
+     .doc = "`active`: how long one web drag lasts; it sends the full state every 100 ms."},
 });
 
 constexpr auto kShard = std::to_array<Key>({
@@ -493,6 +536,7 @@ constexpr auto kRoot = std::to_array<Key>({
     {.name = "metrics", .keys = kMetrics},
     {.name = "report", .keys = kReport},
     {.name = "slo", .keys = kSlo},
+    {.name = "cloud", .keys = kCloud},
 });
 
 // Each name once per section, and every value with its docs/config.md row.

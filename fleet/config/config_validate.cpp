@@ -147,6 +147,24 @@ void validate_workload(const FleetConfig& c) {
   check_range(p + "phone_write_interval", s.phone_write_interval, true);
 }
 
+void validate_cloud(const FleetConfig& c) {
+  const CloudConfig& cl = c.cloud;
+  if (cl.url && cl.url->tls)
+    fail("cloud.url",
+         "the cloud stand-in has no client certificate and connects over plain "
+         "MQTT only; give an mqtt:// URL (the course's EC2 broker listens on 50001)");
+  if (cl.mode != CloudMode::off && !cl.url && c.broker && c.broker->tls)
+    fail("cloud.url",
+         "is needed with an mqtts:// broker.url: the cloud stand-in connects over "
+         "plain MQTT; give the broker's plain listener, e.g. mqtt://" +
+             c.broker->host + ":50001");
+  check_at_least("cloud.association_delay", cl.association_delay, Seconds(0), true);
+  if (!(cl.web_sessions_per_second >= 0 && cl.web_sessions_per_second <= 10000))
+    fail("cloud.web_sessions_per_second", "must be from 0 to 10000 drags per second; got " +
+                                              format_number(cl.web_sessions_per_second));
+  check_range("cloud.web_drag", cl.web_drag, false);
+}
+
 void validate_lamp(const model::ModelConfig& m) {
   for (std::size_t i = 0; i < detail::kServiceNames.size(); ++i)
     check_range("lamp.service_start." + std::string(detail::kServiceNames[i]), m.service_start[i],
@@ -198,8 +216,7 @@ void validate(const FleetConfig& c) {
   if (c.shard.count < 1 || c.shard.count > kMaxShards)
     fail("shard.count", "must be from 1 to 10000; got " + std::to_string(c.shard.count));
   if (c.shard.count > c.lamps)
-    fail("shard.count", std::to_string(c.shard.count) + " shards for " +
-                            std::to_string(c.lamps) +
+    fail("shard.count", std::to_string(c.shard.count) + " shards for " + std::to_string(c.lamps) +
                             " lamps would leave a shard without lamps; use at most `lamps` "
                             "shards");
   if (c.shard.index && *c.shard.index >= c.shard.count)
@@ -217,6 +234,7 @@ void validate(const FleetConfig& c) {
 
   validate_workload(c);
   validate_lamp(c.model);
+  validate_cloud(c);
 
   if (!c.summary_json.empty() && c.summary_json == c.report_html.value_or(default_report_html(c)))
     fail("report.html", "is the same file as report.summary_json; give them different paths");
@@ -226,8 +244,8 @@ void validate(const FleetConfig& c) {
     for (auto [key, other] : {std::pair{"report.summary_json", c.summary_json},
                               {"report.html", c.report_html.value_or(default_report_html(c))}})
       if (csv == other)
-        fail("report.csv_prefix", "writes " + quote_value(csv, kPathExcerptChars) + ", the same file as " + key +
-                                      "; give them different paths");
+        fail("report.csv_prefix", "writes " + quote_value(csv, kPathExcerptChars) +
+                                      ", the same file as " + key + "; give them different paths");
   }
   if (c.slo.p95_response_seconds)
     check_at_least("slo.p95_response_time", Seconds(*c.slo.p95_response_seconds), Seconds(0),

@@ -502,4 +502,16 @@ std::uint64_t parse_device_id_base(std::string_view text) {
   return id->value;
 }
 
+const char* cloud_mode_name(CloudMode m) {
+  switch (m) {
+    case CloudMode::off:
+      return "off";
+    case CloudMode::active:
+      return "active";
+    case CloudMode::observe:
+      return "observe";
+  }
+  return "off";
+}
+
 }  // namespace lampi::fleet

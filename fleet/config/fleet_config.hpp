@@ -29,8 +29,8 @@ struct BrokerTarget {
 
 struct TlsConfig {
   std::string ca_file;
-  std::string cert_file;  // path template; "{id}" becomes the device id
-  std::string key_file;   // path template; "{id}" becomes the device id
+  std::string cert_file;       // path template; "{id}" becomes the device id
+  std::string key_file;        // path template; "{id}" becomes the device id
   std::string client_ca_file;  // what the broker checks the lamps' certificates with; "": ca_file
   bool check_cn = true;        // each lamp's certificate must have the CN <id>_broker
   bool verify = true;
@@ -114,6 +114,20 @@ struct LampSlice {
   std::size_t count = 0;
 };
 
+// The cloud stand-in (fleet/cloud): what the course's EC2 side does, in this process.
+// `active` associates lamps and moves their sliders from web pages; `observe` only
+// listens, for a real EC2 stack; both account for every lamp's messages at the end.
+enum class CloudMode : std::uint8_t { off, active, observe };
+const char* cloud_mode_name(CloudMode m);
+
+struct CloudConfig {
+  CloudMode mode = CloudMode::off;
+  std::optional<BrokerTarget> url;       // none: the lamps' broker (plain MQTT only)
+  Seconds association_delay{5};          // the code shown until a user types it on the web site
+  double web_sessions_per_second = 1.0;  // slider drags started across the fleet
+  model::DurationRange web_drag{model::seconds_to_duration(0.5), model::seconds_to_duration(2.0)};
+};
+
 struct FleetConfig {
   std::size_t lamps = 100;  // in the whole fleet, every shard together
   std::uint64_t device_id_base = 0x1e0000000000ULL;
@@ -155,6 +169,7 @@ struct FleetConfig {
   // empty: none.
   std::string csv_prefix;
   SloConfig slo;
+  CloudConfig cloud;
 };
 
 // This process's lamps: the fleet split as evenly as whole lamps allow, lower shards

@@ -63,7 +63,7 @@ bool BridgeLink::create(const LinkSettings& s, const std::string& client_id,
   if (s.mqtt5) mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
   // Without it, Nagle holds the SUBSCRIBEs behind the first PUBLISH's delayed ACK.
   mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
-  mosquitto_will_set(mosq_, will_topic.c_str(), 1, "0", 1, true);
+  if (!will_topic.empty()) mosquitto_will_set(mosq_, will_topic.c_str(), 1, "0", 1, true);
   if (!s.username.empty())
     mosquitto_username_pw_set(mosq_, s.username.c_str(),
                               s.password.empty() ? nullptr : s.password.c_str());

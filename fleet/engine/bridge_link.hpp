@@ -57,6 +57,7 @@ class BridgeLink {
   BridgeLink(BridgeLink&&) = delete;
 
   // Starts a non-blocking connect. False when it failed at once (nothing to wait for).
+  // An empty `will_topic` sets no will.
   // With TLS, `tls_peer` names the lamp to its handshakes and collects why one failed.
   bool connect(const LinkSettings& settings, const std::string& client_id,
                const std::string& will_topic, const char* bind_address,

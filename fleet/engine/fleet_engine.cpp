@@ -76,6 +76,13 @@ void FleetEngine::join() {
   for (auto& s : shards_) s->join();
 }
 
+std::vector<LampLedger> FleetEngine::lamp_ledgers() const {
+  std::vector<LampLedger> out;
+  for (const auto& shard : shards_)
+    out.insert(out.end(), shard->ledgers().begin(), shard->ledgers().end());
+  return out;
+}
+
 std::optional<model::StoredLamps> FleetEngine::stored_lamps(std::chrono::milliseconds wait) {
   model::StoredLamps all;
   for (auto& shard : shards_) {

@@ -45,6 +45,9 @@ class FleetEngine {
   // did not answer within `wait` (an overloaded one: the next save tries again).
   std::optional<model::StoredLamps> stored_lamps(std::chrono::milliseconds wait);
 
+  // Every lamp's side of the cloud accounting, after join() (empty without a cloud).
+  std::vector<LampLedger> lamp_ledgers() const;
+
   // What reporting and metrics read: the shards' stats as const, the config and the flag
   // above. Valid while the engine lives.
   FleetStatsView stats_view() const;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "firmware_model/topic.hpp"
@@ -22,6 +23,7 @@ struct InFlight {
   model::VirtualTime scheduled;
   bool from_command = false;  // a lamp/changed answering a cloud set_config
   bool late = false;          // past the response timeout: already counted as a failure
+  std::uint64_t digest = 0;   // message_digest(), when the run keeps lamp ledgers
 };
 
 class InFlightQueue {

@@ -92,9 +92,24 @@ void Shard::run() {
   count_unacknowledged();
   // What the lamps keep outlives them, for the state file's last save.
   if (!ctx_.config->state_file.empty()) final_stored_ = collect_stored();
+  if (keeps_ledgers()) collect_ledgers();
   // Destroy the libmosquitto clients on their own thread.
   lamps_.clear();
   done_.store(true, std::memory_order_release);
+}
+
+void Shard::collect_ledgers() {
+  final_ledgers_.reserve(lamps_.size());
+  for (const auto& slot : lamps_)
+    final_ledgers_.push_back({.device_id = slot.lamp.id.value,
+                              .acked = slot.acked,
+                              .unconfirmed = slot.unconfirmed,
+                              .unconfirmed_at_power_off = slot.unconfirmed_at_power_off,
+                              .commands_received = slot.commands_received,
+                              .connects = slot.connects,
+                              .own_drops = slot.own_drops,
+                              .bridged_at_end = slot.bridged_at_stop,
+                              .changed = model::render_changed(slot.lamp.state)});
 }
 
 void Shard::push_deadline(VirtualTime at, std::uint32_t slot) {
@@ -205,6 +220,8 @@ void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
         slot.link.subscribe(model::remote_topic(a.topic, slot.lamp.id), a.qos);
         break;
       case model::RemoteKind::disconnect:
+        // Closed without DISCONNECT: the broker owes the cloud this lamp's will.
+        if (slot.link.state() == BridgeLink::State::connected) ++slot.own_drops;
         slot.link.drop();
         break;
     }
@@ -219,17 +236,22 @@ void Shard::publish(LampSlot& slot, const model::RemoteAction& a, bool from_comm
     // libmosquitto would queue without bound: the lamp's own cap decides instead.
     bump(stats_.inflight_dropped);
     count_failure(topic, FailureReason::inflight_cap);
+    ++slot.unconfirmed;
     return;
   }
-  int mid =
-      slot.link.publish(model::remote_topic(a.topic, slot.lamp.id), a.payload, a.qos, a.retain);
+  const std::string remote = model::remote_topic(a.topic, slot.lamp.id);
+  int mid = slot.link.publish(remote, a.payload, a.qos, a.retain);
   if (mid < 0) {
     count_failure(topic, FailureReason::not_sent);
+    if (a.qos > 0) ++slot.unconfirmed;
     return;
   }
   if (a.qos > 0) {
-    slot.inflight.push(
-        {mid, a.topic, a.scheduled, from_command && a.topic == model::Topic::changed});
+    slot.inflight.push({.mid = mid,
+                        .topic = a.topic,
+                        .scheduled = a.scheduled,
+                        .from_command = from_command && a.topic == model::Topic::changed,
+                        .digest = keeps_ledgers() ? message_digest(remote, a.payload) : 0});
     stats_.inflight.fetch_add(1, std::memory_order_relaxed);
   } else {
     bump(topic.acked);
@@ -316,6 +338,7 @@ void Shard::on_link_connected(BridgeLink& link) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   release_connect_slot(slot);
   bump(stats_.connects);
+  ++slot.connects;
   if (slot.ever_connected) bump(stats_.reconnects);
   slot.ever_connected = true;
   set_phase(slot, LampPhase::bridged);
@@ -337,7 +360,8 @@ void Shard::on_link_lost(BridgeLink& link, int reason) {
   if (count_link_end(slot, reason) == DisconnectReason::power_off) {
     // The lamp closed its own connection with these still unanswered (a real bridge's
     // power-off does the same): never known to have failed, never timed, counted apart.
-    slot.inflight.drain([this](const InFlight&) {
+    slot.inflight.drain([this, &slot](const InFlight&) {
+      ++slot.unconfirmed_at_power_off;
       bump(stats_.unacked_at_power_off);
       stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
     });
@@ -356,8 +380,10 @@ void Shard::on_link_lost(BridgeLink& link, int reason) {
 void Shard::on_link_message(BridgeLink& link, const mosquitto_message& msg) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   std::string_view topic_text = msg.topic ? msg.topic : "";
-  if (auto topic = model::topic_from_remote(topic_text, slot.lamp.id))
+  if (auto topic = model::topic_from_remote(topic_text, slot.lamp.id)) {
     bump(stats_.topics[model::index_of(*topic)].received);
+    if (*topic == model::Topic::set_config && !msg.retain) ++slot.commands_received;
+  }
   std::string_view payload(static_cast<const char*>(msg.payload),
                            static_cast<std::size_t>(msg.payloadlen));
   VirtualTime t = now();
@@ -372,6 +398,7 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
   LampSlot& slot = lamps_[link.lamp_slot()];
   InFlight f{};
   if (!slot.inflight.take(mid, f)) return;  // QoS 0
+  if (keeps_ledgers()) slot.acked.add(f.digest);
   auto latency = (now() - f.scheduled).count();
   auto& topic = stats_.topics[model::index_of(f.topic)];
   record_response(f, latency);
@@ -453,7 +480,11 @@ void Shard::begin_stop(StopMode mode) {
   stop_deadline_ = t + std::chrono::duration_cast<model::Duration>(ctx_.config->stop_timeout);
   auto how = mode == StopMode::graceful ? model::PowerOff::graceful : model::PowerOff::power_loss;
   std::uint64_t unsent = 0;
-  for (const auto& slot : lamps_) unsent += slot.lamp.bridge.queue.size();
+  for (auto& slot : lamps_) {
+    unsent += slot.lamp.bridge.queue.size();
+    slot.unconfirmed += static_cast<std::uint32_t>(slot.lamp.bridge.queue.size());
+    slot.bridged_at_stop = slot.phase == LampPhase::bridged;
+  }
   bump(stats_.unsent_at_stop, unsent);  // what powering off is about to discard
   for (auto& slot : lamps_) {
     if (slot.lamp.powered) {
@@ -472,6 +503,7 @@ void Shard::count_unacknowledged() {
   VirtualTime t = now();
   for (auto& slot : lamps_) {
     slot.inflight.drain([&](const InFlight& f) {
+      ++slot.unconfirmed;
       bump(stats_.unacked_at_end);
       record_response(f, (t - f.scheduled).count());
       if (!f.late)

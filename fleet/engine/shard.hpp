@@ -20,6 +20,7 @@
 #include "fleet/engine/inflight_queue.hpp"
 #include "fleet/engine/link_end.hpp"
 #include "fleet/engine/tls_context.hpp"
+#include "fleet/stats/cloud_accounting.hpp"
 #include "fleet/stats/fleet_stats.hpp"
 
 namespace lampi::fleet {
@@ -61,6 +62,14 @@ class Shard final : public LinkEvents {
   model::StoredLamps final_stored_;  // at the end of run(), when there is a state file
 
  public:
+  // Every lamp's side of the cloud accounting, once the shard has finished (empty when the
+  // run has no cloud stand-in).
+  const std::vector<LampLedger>& ledgers() const { return final_ledgers_; }
+
+ private:
+  std::vector<LampLedger> final_ledgers_;
+
+ public:
   FleetStats& stats() { return stats_; }
   const FleetStats& stats() const { return stats_; }
   unsigned index() const { return index_; }
@@ -84,6 +93,11 @@ class Shard final : public LinkEvents {
     bool ever_connected = false;
     std::uint8_t losses_in_a_row = 0;  // bridged, lost, straight back in: again and again
     bool counted_flapping = false;
+    bool bridged_at_stop = false;
+    // Kept only with a cloud stand-in (keeps_ledgers()).
+    MessageTally acked;
+    std::uint32_t unconfirmed = 0, unconfirmed_at_power_off = 0;
+    std::uint32_t commands_received = 0, connects = 0, own_drops = 0;
   };
   struct Deadline {
     model::VirtualTime at;
@@ -92,6 +106,8 @@ class Shard final : public LinkEvents {
   };
 
   model::VirtualTime now() const;
+  bool keeps_ledgers() const { return ctx_.config->cloud.mode != CloudMode::off; }
+  void collect_ledgers();
   void run();
   void schedule(LampSlot& slot);
   void push_deadline(model::VirtualTime at, std::uint32_t slot);

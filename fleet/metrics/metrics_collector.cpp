@@ -50,6 +50,32 @@ void add_histogram(MetricFamily& f, Labels labels, const BucketHistogram& h) {
   f.metric.push_back(std::move(m));
 }
 
+// The cloud stand-in's, only in a run that has one: no labels but the process's `shard`.
+void collect_cloud_metrics(std::vector<MetricFamily>& out, const CloudCounters& c) {
+  auto as_double = [](const Counter& v) { return static_cast<double>(read(v)); };
+  add_value(family(out, "lampi_fleet_cloud_messages_total",
+                   "Messages the cloud stand-in received from the broker.", MetricType::Counter),
+            {}, as_double(c.messages));
+  auto& commands = family(out, "lampi_fleet_cloud_commands_total",
+                          "Web set_config commands the cloud stand-in sent, and those answered "
+                          "by their lamp/changed.",
+                          MetricType::Counter);
+  add_value(commands, {{"state", "sent"}}, as_double(c.commands_sent));
+  add_value(commands, {{"state", "answered"}}, as_double(c.commands_answered));
+  auto& associations =
+      family(out, "lampi_fleet_cloud_associations_total",
+             "Lamps the cloud stand-in gave a code, and then associated.", MetricType::Counter);
+  add_value(associations, {{"stage", "started"}}, as_double(c.associations_started));
+  add_value(associations, {{"stage", "completed"}}, as_double(c.associations_completed));
+  add_value(family(out, "lampi_fleet_cloud_disconnects_total",
+                   "Times the cloud stand-in's own connection was lost.", MetricType::Counter),
+            {}, as_double(c.disconnects));
+  add_histogram(
+      family(out, "lampi_fleet_cloud_round_trip_seconds",
+             "A web set_config published to its lamp/changed at the cloud.", MetricType::Histogram),
+      {}, c.round_trip);
+}
+
 }  // namespace
 
 FleetCollector::FleetCollector(FleetStatsView fleet, BuildInfo build)
@@ -90,15 +116,15 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
             f, {{"thread", thread_label(i)}, {"state", phase_name(static_cast<LampPhase>(p))}},
             static_cast<double>(shards[i]->lamps_by_phase[p].load(std::memory_order_relaxed)));
   }
-  add_value(family(out, "lampi_fleet_lamps_configured", "Lamps this process runs (its shard's slice of the fleet).",
-                   MetricType::Gauge),
+  add_value(family(out, "lampi_fleet_lamps_configured",
+                   "Lamps this process runs (its shard's slice of the fleet).", MetricType::Gauge),
             {}, static_cast<double>(shard_slice(fleet_.config()).count));
   per_thread("lampi_fleet_connect_attempts_total", "Bridge connects started.", MetricType::Counter,
-            [](const FleetStats& st) { return read(st.connect_attempts); });
+             [](const FleetStats& st) { return read(st.connect_attempts); });
   per_thread("lampi_fleet_connects_total", "Bridge connects that got a CONNACK.",
-            MetricType::Counter, [](const FleetStats& st) { return read(st.connects); });
+             MetricType::Counter, [](const FleetStats& st) { return read(st.connects); });
   per_thread("lampi_fleet_reconnects_total", "Connects of lamps that had been bridged before.",
-            MetricType::Counter, [](const FleetStats& st) { return read(st.reconnects); });
+             MetricType::Counter, [](const FleetStats& st) { return read(st.reconnects); });
   {
     auto& f = family(out, "lampi_fleet_disconnects_total",
                      "Bridge connections that ended, by reason.", MetricType::Counter);
@@ -136,7 +162,8 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
                   static_cast<double>(read(tc.requests)));
         add_value(messages, {{"thread", thread}, {"topic", topic}, {"direction", "in"}},
                   static_cast<double>(read(tc.received)));
-        add_value(acked, {{"thread", thread}, {"topic", topic}}, static_cast<double>(read(tc.acked)));
+        add_value(acked, {{"thread", thread}, {"topic", topic}},
+                  static_cast<double>(read(tc.acked)));
         add_value(failures, {{"thread", thread}, {"topic", topic}},
                   static_cast<double>(read(tc.failures)));
         if (acknowledged(t))
@@ -146,37 +173,37 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
     }
   }
   per_thread("lampi_fleet_publish_timeouts_total", "Publishes acknowledged late or never.",
-            MetricType::Counter, [](const FleetStats& st) { return read(st.timeouts); });
+             MetricType::Counter, [](const FleetStats& st) { return read(st.timeouts); });
   per_thread_histogram(
       "lampi_fleet_command_round_trip_seconds",
       "A cloud set_config received to the resulting lamp/changed acknowledged.",
       [](const FleetStats& st) -> const BucketHistogram& { return st.command_round_trip; });
   per_thread_histogram("lampi_fleet_bridge_up_seconds", "Connect requested to CONNACK.",
-                      [](const FleetStats& st) -> const BucketHistogram& { return st.bridge_up; });
+                       [](const FleetStats& st) -> const BucketHistogram& { return st.bridge_up; });
   per_thread_histogram(
       "lampi_fleet_schedule_lag_seconds", "How late lamps' timers ran: the generator's own lag.",
       [](const FleetStats& st) -> const BucketHistogram& { return st.schedule_lag_exported; });
   per_thread("lampi_fleet_event_loop_lag_seconds", "Lateness of the worker's once-a-second tick.",
-            MetricType::Gauge, [](const FleetStats& st) {
-              return static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1e6;
-            });
+             MetricType::Gauge, [](const FleetStats& st) {
+               return static_cast<double>(st.loop_lag_us.load(std::memory_order_relaxed)) / 1e6;
+             });
   per_thread("lampi_fleet_worker_cpu_seconds_total", "CPU time of the worker thread.",
-            MetricType::Counter, [](const FleetStats& st) {
-              return static_cast<double>(st.worker_cpu_us.load(std::memory_order_relaxed)) / 1e6;
-            });
+             MetricType::Counter, [](const FleetStats& st) {
+               return static_cast<double>(st.worker_cpu_us.load(std::memory_order_relaxed)) / 1e6;
+             });
   per_thread("lampi_fleet_inflight_messages", "QoS 1 messages awaiting PUBACK.", MetricType::Gauge,
-            [](const FleetStats& st) { return st.inflight.load(std::memory_order_relaxed); });
+             [](const FleetStats& st) { return st.inflight.load(std::memory_order_relaxed); });
   per_thread("lampi_fleet_inflight_dropped_total",
-            "Publishes dropped at a lamp's bound of unacknowledged messages.", MetricType::Counter,
-            [](const FleetStats& st) { return read(st.inflight_dropped); });
+             "Publishes dropped at a lamp's bound of unacknowledged messages.", MetricType::Counter,
+             [](const FleetStats& st) { return read(st.inflight_dropped); });
   per_thread(
       "lampi_fleet_bridge_queued_messages", "Messages held in bridge queues while links are down.",
       MetricType::Gauge,
       [](const FleetStats& st) { return st.bridge_queue_depth.load(std::memory_order_relaxed); });
   per_thread("lampi_fleet_bridge_queued_total", "Messages that entered a bridge queue.",
-            MetricType::Counter, [](const FleetStats& st) { return read(st.bridge_queued); });
+             MetricType::Counter, [](const FleetStats& st) { return read(st.bridge_queued); });
   per_thread("lampi_fleet_bridge_dropped_total", "Out-going messages lost while the link was down.",
-            MetricType::Counter, [](const FleetStats& st) { return read(st.bridge_dropped); });
+             MetricType::Counter, [](const FleetStats& st) { return read(st.bridge_dropped); });
   {
     auto& f = family(out, "lampi_fleet_set_config_invalid_total",
                      "Invalid lamp/set_config payloads by class.", MetricType::Counter);
@@ -188,9 +215,10 @@ std::vector<MetricFamily> FleetCollector::Collect() const {
                   static_cast<double>(read(shards[i]->set_config_invalid[c])));
   }
   per_thread("lampi_fleet_service_crashes_total", "lamp_service crashes.", MetricType::Counter,
-            [](const FleetStats& st) { return read(st.service_crashes); });
+             [](const FleetStats& st) { return read(st.service_crashes); });
   per_thread("lampi_fleet_service_restarts_total", "Supervisor restarts after a crash.",
-            MetricType::Counter, [](const FleetStats& st) { return read(st.service_restarts); });
+             MetricType::Counter, [](const FleetStats& st) { return read(st.service_restarts); });
+  if (const CloudCounters* cloud = fleet_.cloud()) collect_cloud_metrics(out, *cloud);
   add_value(family(out, "lampi_fleet_generator_saturated",
                    "1 while the generator cannot keep its own schedule: results measure "
                    "lampi-fleet, not the broker.",

@@ -1,5 +1,7 @@
 #include "fleet/report/html_report.hpp"
 
+#include "fleet/report/cloud_report.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -74,6 +76,7 @@ std::string_view verdict_class(VerdictCode code) {
     case VerdictCode::outage:
     case VerdictCode::stalled:
     case VerdictCode::duplicate_ids:
+    case VerdictCode::cloud_mismatch:
       return "verdict-invalid";
     case VerdictCode::interrupted:
       return "verdict-interrupted";
@@ -177,10 +180,9 @@ void shard_table(std::string& out, const RunSummary& s) {
       "<th>Ended (UTC)</th></tr></thead><tbody>";
   for (const auto& part : s.merged_from)
     out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
-        part.index, escape(part.source), verdict_class(part.verdict),
-        escape(verdict_names(part.verdict).label), utc_timestamp(part.started_at),
-        utc_timestamp(part.ended_at));
+        "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>", part.index,
+        escape(part.source), verdict_class(part.verdict), escape(verdict_names(part.verdict).label),
+        utc_timestamp(part.started_at), utc_timestamp(part.ended_at));
   out += "</tbody></table></section>";
 }
 
@@ -299,9 +301,9 @@ void counters(std::string& out, const RunSummary& s) {
         {"schedule lag max (ms)", fmt::format("{:.2f}", s.schedule_lag_max_ms)},
         {fmt::format("lag p99, ramp-up: first {:.0f} s (ms)", s.ramp_seconds),
          s.reached_steady_state ? fmt::format("{:.2f}", s.ramp_lag_p99_ms) : "the whole run"},
-        {"lag p99 after the ramp-up (ms)",
-         s.reached_steady_state ? fmt::format("{:.2f}", s.steady_lag_p99_ms)
-                                : "none: the run ended in its ramp-up"},
+        {"lag p99 after the ramp-up (ms)", s.reached_steady_state
+                                               ? fmt::format("{:.2f}", s.steady_lag_p99_ms)
+                                               : "none: the run ended in its ramp-up"},
         {"generator saturated", s.generator_saturated() ? "yes" : "no"},
         {"broker saturated", s.broker_saturated() ? "yes" : "no"}});
   out += "</div></section>";
@@ -335,6 +337,7 @@ std::string render_html_report(const RunSummary& summary, const RunTimeline& tim
   shard_table(out, summary);
   if (summary.merged_from.empty() || !timeline.empty()) charts(out, timeline);
   topic_table(out, summary);
+  if (summary.cloud) out += cloud_html_section(*summary.cloud);
   counters(out, summary);
   config_table(out, config_rows);
   out += fmt::format(

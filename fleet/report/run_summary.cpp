@@ -1,5 +1,7 @@
 #include "fleet/report/run_summary.hpp"
 
+#include "fleet/report/cloud_report.hpp"
+
 #include <fmt/format.h>
 
 namespace lampi::fleet {
@@ -161,7 +163,8 @@ Verdict judge_run(const RunSummary& s) {
        .seconds = s.seconds,
        .planned_seconds = s.planned_seconds,
        .broker_events = s.broker_events,
-       .lamps_flapping = s.lamps_flapping});
+       .lamps_flapping = s.lamps_flapping,
+       .cloud_failure = s.cloud ? accounting_failure(*s.cloud) : std::string()});
 }
 
 void judge_slos(RunSummary& s, const SloConfig& slo) {
@@ -212,13 +215,15 @@ std::string render_table(const RunSummary& s) {
       "(response times in ms, from each message's scheduled send time to its PUBACK)\n\n");
   const ShardConfig& shard = s.config.shard;
   if (!s.merged_from.empty())
-    out += fmt::format("Merged: {} shards of a {}-lamp fleet, added up; schedule lag is the worst "
-                       "shard's, the peak the sum of the shards' peaks\n",
-                       s.merged_from.size(), s.config.lamps);
+    out += fmt::format(
+        "Merged: {} shards of a {}-lamp fleet, added up; schedule lag is the worst "
+        "shard's, the peak the sum of the shards' peaks\n",
+        s.merged_from.size(), s.config.lamps);
   else if (shard.count > 1)
-    out += fmt::format("Shard {} of {}: {} of the fleet's {} lamps (lampi-fleet merge adds the "
-                       "shards up)\n",
-                       shard.index.value_or(0), shard.count, s.lamps, s.config.lamps);
+    out += fmt::format(
+        "Shard {} of {}: {} of the fleet's {} lamps (lampi-fleet merge adds the "
+        "shards up)\n",
+        shard.index.value_or(0), shard.count, s.lamps, s.config.lamps);
   out += fmt::format(
       "Lamps: {} configured, {} bridged at peak, {} of {} powered on bridged at the end | "
       "connects {} of {} attempts, {} reconnects\n",
@@ -245,12 +250,13 @@ std::string render_table(const RunSummary& s) {
       "PUBACKs: timeouts {} (of them {} acknowledged late) | never acknowledged: {} by the end, "
       "{} at their lamp's power-off\n",
       s.timeouts, s.late_acks, s.unacked_at_end, s.unacked_at_power_off);
-  out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms", s.schedule_lag_p50_ms,
-                     s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
+  out += fmt::format("Schedule lag: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms",
+                     s.schedule_lag_p50_ms, s.schedule_lag_p99_ms, s.schedule_lag_max_ms);
   if (s.reached_steady_state)
     out += fmt::format(" | p99 in the ramp-up (first {:.0f} s) {:.2f} ms, after it {:.2f} ms",
                        s.ramp_seconds, s.ramp_lag_p99_ms, s.steady_lag_p99_ms);
   out += "\n";
+  if (s.cloud) out += cloud_table_lines(*s.cloud);
   for (const auto& w : s.warnings) out += fmt::format("Warning: {}\n", w);
   out += fmt::format("Verdict: {}\n", verdict_text(s.verdict));
   for (const auto& slo : s.slos)

@@ -5,11 +5,13 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fleet/report/verdict.hpp"
 #include "fleet/stats/build_info.hpp"
+#include "fleet/stats/cloud_accounting.hpp"
 #include "fleet/stats/fleet_stats_view.hpp"
 
 namespace lampi::fleet {
@@ -49,7 +51,7 @@ struct RunEnd {
   // From the last progress sample before the stop (0 hatched: not judged).
   std::uint64_t bridged_at_end = 0;
   std::uint64_t hatched_at_end = 0;
-  bool local_broker = false;  // no broker.url: lampi-fleet started a mosquitto of its own
+  bool local_broker = false;     // no broker.url: lampi-fleet started a mosquitto of its own
   BrokerEvents broker_events{};  // find_broker_events() over the run's timeline
 };
 
@@ -73,8 +75,8 @@ struct RunSummary {
   std::uint64_t lamps_bridged_peak = 0;
   std::uint64_t lamps_bridged_at_end = 0, lamps_hatched_at_end = 0;
   std::uint64_t connect_attempts = 0, connects = 0, reconnects = 0;
-  std::uint64_t lamps_flapping = 0;  // see FleetStats::lamps_flapping
-  std::vector<std::pair<std::string, std::uint64_t>> disconnects;         // by reason
+  std::uint64_t lamps_flapping = 0;                                // see FleetStats::lamps_flapping
+  std::vector<std::pair<std::string, std::uint64_t>> disconnects;  // by reason
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
   std::uint64_t service_crashes = 0, service_restarts = 0;
   std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
@@ -97,6 +99,8 @@ struct RunSummary {
   // without certificate verification).
   std::vector<std::string> warnings;
   bool slos_passed = true;
+  // With a cloud stand-in (cloud.mode): both sides of every lamp, compared at the end.
+  std::optional<CloudAccounting> cloud;
   // Empty for a run; for a merge, the shards it adds up, by index.
   std::vector<MergedShard> merged_from;
 

@@ -7,24 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "fleet/config/effective_config.hpp"
+#include "fleet/report/cloud_report.hpp"
 
 namespace lampi::fleet {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-// Raw counts in the histogram's own buckets (whole microseconds), with what merging two
-// runs' histograms needs besides: the count, the sum for the mean, the min and the max.
-Json histogram_json(const LatencyHistogram& h) {
-  Json buckets = Json::array();
-  for (const auto& b : h.nonempty_buckets()) buckets.push_back(Json::array({b.upper_us, b.count}));
-  return {{"count", h.count()},
-          {"sum_us", h.sum()},
-          {"min_us", h.min()},
-          {"max_us", h.max()},
-          {"buckets", std::move(buckets)}};
-}
 
 // dump(2) gives each number of a bucket's [upper_us, count] a line of its own; put each pair
 // on one line instead. A JSON string holds no raw line break, so only arrays match.
@@ -83,6 +72,16 @@ std::string utc_timestamp(std::chrono::system_clock::time_point t) {
   gmtime_r(&seconds_since_epoch, &tm);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+Json histogram_json(const LatencyHistogram& h) {
+  Json buckets = Json::array();
+  for (const auto& b : h.nonempty_buckets()) buckets.push_back(Json::array({b.upper_us, b.count}));
+  return {{"count", h.count()},
+          {"sum_us", h.sum()},
+          {"min_us", h.min()},
+          {"max_us", h.max()},
+          {"buckets", std::move(buckets)}};
 }
 
 std::string render_json(const RunSummary& s) {
@@ -157,6 +156,7 @@ std::string render_json(const RunSummary& s) {
                      {"verdict_code", verdict_names(part.verdict).code},
                      {"started_at", utc_timestamp(part.started_at)},
                      {"ended_at", utc_timestamp(part.ended_at)}});
+  j["cloud"] = s.cloud ? cloud_json(*s.cloud) : Json(nullptr);
   j["local_broker"] = s.local_broker;
   j["config"] = effective_config(s.config);
   return pairs_on_one_line(j.dump(2)) + "\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "fleet/report/run_summary.hpp"
@@ -13,5 +14,9 @@ namespace lampi::fleet {
 std::string utc_timestamp(std::chrono::system_clock::time_point t);
 
 std::string render_json(const RunSummary& s);
+
+// A histogram's raw counts in its own buckets (whole microseconds), with what merging two
+// runs' histograms needs besides: the count, the sum for the mean, the min and the max.
+nlohmann::ordered_json histogram_json(const LatencyHistogram& h);
 
 }  // namespace lampi::fleet

@@ -23,6 +23,8 @@ VerdictNames verdict_names(VerdictCode code) {
       return {"stalled", "STALLED"};
     case VerdictCode::duplicate_ids:
       return {"duplicate_ids", "DUPLICATE IDS"};
+    case VerdictCode::cloud_mismatch:
+      return {"cloud_mismatch", "CLOUD MISMATCH"};
   }
   return {"ok", "OK"};
 }
@@ -61,10 +63,9 @@ std::string outage_detail(const VerdictInputs& in) {
   const Outage& o = *in.broker_events.outage;
   std::string why = in.connect_failures.empty() ? "" : " (" + in.connect_failures + ")";
   std::string after =
-      o.recovered_s
-          ? fmt::format("back after {:.0f} s", *o.recovered_s - o.start_s)
-          : fmt::format("not recovered by the end ({} of {} powered-on lamps bridged)",
-                        in.lamps_bridged, in.lamps_hatched);
+      o.recovered_s ? fmt::format("back after {:.0f} s", *o.recovered_s - o.start_s)
+                    : fmt::format("not recovered by the end ({} of {} powered-on lamps bridged)",
+                                  in.lamps_bridged, in.lamps_hatched);
   return fmt::format("at {:.0f} s the broker went away: bridged lamps fell from {} to {}{}; {}.",
                      o.start_s, o.bridged_before, o.bridged_lowest, why, after);
 }
@@ -73,9 +74,10 @@ std::string outage_detail(const VerdictInputs& in) {
 // is not what a soak measures.
 std::string ramp_note(const VerdictInputs& in) {
   if (!over_generator_lag_limit(in.ramp_lag_p99_ms)) return "";
-  return fmt::format(" The ramp-up (first {:.0f} s) fell behind its schedule (p99 lag {:.1f} ms); "
-                     "the steady state after it kept it.",
-                     in.ramp_seconds, in.ramp_lag_p99_ms);
+  return fmt::format(
+      " The ramp-up (first {:.0f} s) fell behind its schedule (p99 lag {:.1f} ms); "
+      "the steady state after it kept it.",
+      in.ramp_seconds, in.ramp_lag_p99_ms);
 }
 
 }  // namespace
@@ -85,6 +87,7 @@ VerdictCode judge_verdict(const VerdictInputs& in) {
   if (in.broker_events.outage) return VerdictCode::outage;
   if (too_few_bridged(in) && !still_connecting(in)) return VerdictCode::not_connected;
   if (in.broker_events.stall) return VerdictCode::stalled;
+  if (!in.cloud_failure.empty()) return VerdictCode::cloud_mismatch;
   if (in.interrupted) return VerdictCode::interrupted;
   if (over_generator_lag_limit(in.schedule_lag_p99_ms)) return VerdictCode::generator_saturated;
   if (in.p95_response_ms > in.response_timeout_ms || in.failure_ratio > kBrokerFailureRatioLimit)
@@ -100,13 +103,15 @@ Verdict verdict_for(const VerdictInputs& in) {
     case VerdictCode::outage:
       return {code, outage_detail(in)};
     case VerdictCode::duplicate_ids:
-      return {code, fmt::format(
-                        "{} lamps had their connection taken away again and again while the "
-                        "broker let them straight back in: another client uses the same device "
-                        "IDs (mosquitto logs \"already connected, closing old connection\"), "
-                        "such as a second lampi-fleet with the same device_id_base, or real "
-                        "lamps. Give each fleet its own device_id_base.",
-                        in.lamps_flapping)};
+      return {code,
+              fmt::format("{} lamps had their connection taken away again and again while the "
+                          "broker let them straight back in: another client uses the same device "
+                          "IDs (mosquitto logs \"already connected, closing old connection\"), "
+                          "such as a second lampi-fleet with the same device_id_base, or real "
+                          "lamps. Give each fleet its own device_id_base.",
+                          in.lamps_flapping)};
+    case VerdictCode::cloud_mismatch:
+      return {code, in.cloud_failure + "."};
     case VerdictCode::stalled: {
       const Stall& st = *in.broker_events.stall;
       return {code, fmt::format("from {:.0f} s for {:.0f} s the broker kept {} lamps' connections "
@@ -117,10 +122,10 @@ Verdict verdict_for(const VerdictInputs& in) {
     }
     case VerdictCode::interrupted: {
       if (still_connecting(in))
-        return {code, fmt::format("stopped by a signal after {:.1f} of {:.0f} s, while lamps were "
-                                  "still connecting ({} of {} bridged, none refused or lost).",
-                                  in.seconds, in.planned_seconds, in.lamps_bridged,
-                                  in.lamps_hatched)};
+        return {code,
+                fmt::format("stopped by a signal after {:.1f} of {:.0f} s, while lamps were "
+                            "still connecting ({} of {} bridged, none refused or lost).",
+                            in.seconds, in.planned_seconds, in.lamps_bridged, in.lamps_hatched)};
       VerdictInputs rest = in;
       rest.interrupted = false;
       Verdict so_far = verdict_for(rest);
@@ -132,9 +137,10 @@ Verdict verdict_for(const VerdictInputs& in) {
     case VerdictCode::generator_saturated: {
       std::string where =
           in.ramp_lag_p99_ms > 0
-              ? fmt::format("after the ramp-up (p99 lag {:.1f} ms in the steady state, {:.1f} ms "
-                            "in the first {:.0f} s)",
-                            in.schedule_lag_p99_ms, in.ramp_lag_p99_ms, in.ramp_seconds)
+              ? fmt::format(
+                    "after the ramp-up (p99 lag {:.1f} ms in the steady state, {:.1f} ms "
+                    "in the first {:.0f} s)",
+                    in.schedule_lag_p99_ms, in.ramp_lag_p99_ms, in.ramp_seconds)
               : fmt::format("(p99 lag {:.1f} ms)", in.schedule_lag_p99_ms);
       return {code, fmt::format("the generator fell behind its own schedule {}; results measure "
                                 "lampi-fleet, not the broker. Use fewer lamps per core or more "
@@ -164,6 +170,8 @@ int exit_code_for(VerdictCode code, bool slos_passed) {
       return kExitBrokerFailed;
     case VerdictCode::duplicate_ids:
       return kExitDuplicateIds;
+    case VerdictCode::cloud_mismatch:
+      return kExitCloudMismatch;
     case VerdictCode::broker_saturated:
     case VerdictCode::generator_saturated:
       return kExitFailed;

@@ -30,11 +30,12 @@ enum class VerdictCode : std::uint8_t {
   ok,
   broker_saturated,
   generator_saturated,
-  not_connected,  // too few lamps bridged: refused, unreachable, wrong credentials...
-  interrupted,    // stopped by a signal before its planned duration
-  outage,         // the broker went away mid-run: bridged lamps fell, connections lost
-  stalled,        // the broker kept its connections but stopped acknowledging
-  duplicate_ids,  // another client holds the same device ids: connections taken in turn
+  not_connected,   // too few lamps bridged: refused, unreachable, wrong credentials...
+  interrupted,     // stopped by a signal before its planned duration
+  outage,          // the broker went away mid-run: bridged lamps fell, connections lost
+  stalled,         // the broker kept its connections but stopped acknowledging
+  duplicate_ids,   // another client holds the same device ids: connections taken in turn
+  cloud_mismatch,  // the cloud stand-in's accounting found a loss nothing explains
 };
 
 struct VerdictNames {
@@ -61,15 +62,18 @@ struct VerdictInputs {
   std::string connect_failures;  // "lost x5, refused x2", quoted by NOT CONNECTED
   bool interrupted = false;
   double seconds = 0, planned_seconds = 0;
-  BrokerEvents broker_events{};  // from the run's timeline (find_broker_events)
+  BrokerEvents broker_events{};      // from the run's timeline (find_broker_events)
   std::uint64_t lamps_flapping = 0;  // FleetStats::lamps_flapping
+  // accounting_failure() of the cloud stand-in's accounting: "" when it passed or none ran.
+  std::string cloud_failure;
 };
 
 // Precedence, most fundamental first: two clients fighting over each id make every
-// connection count meaningless (and look like an outage); lamps that never got to the broker make every
-// other number meaningless; a broker that went away (OUTAGE) or stopped answering
-// (STALLED) is what the run found, whatever else; a run cut short measured only part of
-// what was asked; a saturated generator measured itself; only then is the broker judged.
+// connection count meaningless (and look like an outage); lamps that never got to the broker make
+// every other number meaningless; a broker that went away (OUTAGE) or stopped answering (STALLED)
+// is what the run found, whatever else; a message or command lost with nothing to explain it (CLOUD
+// MISMATCH) is a finding whatever the timing; a run cut short measured only part of what was asked;
+// a saturated generator measured itself; only then is the broker judged.
 VerdictCode judge_verdict(const VerdictInputs& in);
 
 struct Verdict {
@@ -85,12 +89,13 @@ std::string verdict_text(const Verdict& v);
 
 // The process's exit code for a run (documented in the README):
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;        // an SLO broken, the broker or generator saturated
-inline constexpr int kExitUsage = 2;         // bad command line or config, an output unwritable
-inline constexpr int kExitNotConnected = 3;  // too few lamps bridged
-inline constexpr int kExitInterrupted = 4;   // stopped before its planned duration
-inline constexpr int kExitBrokerFailed = 5;  // an OUTAGE or a STALL during the run
-inline constexpr int kExitDuplicateIds = 6;  // another client used the lamps' ids
+inline constexpr int kExitFailed = 1;         // an SLO broken, the broker or generator saturated
+inline constexpr int kExitUsage = 2;          // bad command line or config, an output unwritable
+inline constexpr int kExitNotConnected = 3;   // too few lamps bridged
+inline constexpr int kExitInterrupted = 4;    // stopped before its planned duration
+inline constexpr int kExitBrokerFailed = 5;   // an OUTAGE or a STALL during the run
+inline constexpr int kExitDuplicateIds = 6;   // another client used the lamps' ids
+inline constexpr int kExitCloudMismatch = 7;  // the cloud's accounting found an unexplained loss
 int exit_code_for(VerdictCode code, bool slos_passed);
 
 // Whether the run's figures measure the broker: true for ok and broker_saturated.

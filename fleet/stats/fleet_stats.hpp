@@ -38,9 +38,9 @@ enum class DisconnectReason : std::uint8_t {
   tls_alert,
   tls_bad_client_cert,
   session_taken_over,  // MQTT 5 DISCONNECT 0x8E: another client connected with the same id
-  lost,       // a connection that ended without a reason above
-  keepalive,  // a bridged connection that went silent for 1.5 keepalives
-  power_off,  // the lamp powered off: not a failure
+  lost,                // a connection that ended without a reason above
+  keepalive,           // a bridged connection that went silent for 1.5 keepalives
+  power_off,           // the lamp powered off: not a failure
 };
 inline constexpr std::size_t kDisconnectReasonCount = 17;
 const char* disconnect_reason_name(DisconnectReason r);
@@ -118,6 +118,17 @@ struct TopicLatency {
   BucketHistogram exported;   // the same, in Prometheus buckets
 };
 
+// The cloud stand-in's (fleet/cloud), written by its thread, read by metrics at a scrape.
+struct CloudCounters {
+  Counter messages{0};  // every message from the broker
+  Counter commands_sent{0};
+  Counter commands_answered{0};
+  Counter associations_started{0};
+  Counter associations_completed{0};
+  Counter disconnects{0};
+  BucketHistogram round_trip;  // web set_config published -> its lamp/changed at the cloud
+};
+
 struct FleetStats {
   std::array<std::atomic<std::int64_t>, kPhaseCount> lamps_by_phase{};
   Counter connect_attempts{0};
@@ -133,8 +144,8 @@ struct FleetStats {
   Counter late_acks{0};       // PUBACKs for those, their times in the percentiles all the same
   Counter unacked_at_end{0};  // publishes still without PUBACK when the shard stopped
   Counter unacked_at_power_off{0};  // in flight when their own lamp closed the connection
-  Counter unsent_at_stop{0};  // messages in the lamps' bridge queues when the stop began
-  Counter inflight_dropped{0};  // over the per-lamp in-flight bound
+  Counter unsent_at_stop{0};        // messages in the lamps' bridge queues when the stop began
+  Counter inflight_dropped{0};      // over the per-lamp in-flight bound
   std::array<Counter, model::kInvalidClassCount> set_config_invalid{};
   Counter service_crashes{0};
   Counter service_restarts{0};
@@ -144,7 +155,7 @@ struct FleetStats {
   std::atomic<std::int64_t> inflight{0};
   std::atomic<std::int64_t> loop_lag_us{0};    // last measured event-loop lag
   std::atomic<std::int64_t> worker_cpu_us{0};  // the shard thread's CPU time
-  Counter socket_wakeups{0};  // times a link's socket readiness woke the shard
+  Counter socket_wakeups{0};                   // times a link's socket readiness woke the shard
   BucketHistogram command_round_trip;          // cloud set_config -> lamp/changed PUBACK
   BucketHistogram bridge_up;                   // connect requested -> CONNACK
   BucketHistogram schedule_lag_exported;

@@ -43,11 +43,19 @@ class FleetStatsView {
   std::span<const FleetStats* const> shards() const&& = delete;
   // Whether the run loop last judged the generator unable to keep its own schedule.
   bool generator_saturated() const { return generator_saturated_->load(std::memory_order_relaxed); }
+  // The cloud stand-in's counters, or null when the run has none. They must outlive the view.
+  const CloudCounters* cloud() const { return cloud_; }
+  FleetStatsView with_cloud(const CloudCounters* cloud) const {
+    FleetStatsView v = *this;
+    v.cloud_ = cloud;
+    return v;
+  }
 
  private:
   const FleetConfig* config_;
   std::vector<const FleetStats*> shards_;
   const std::atomic<bool>* generator_saturated_;
+  const CloudCounters* cloud_ = nullptr;
 };
 
 class IntervalReader {

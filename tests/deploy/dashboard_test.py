@@ -82,7 +82,8 @@ CONNECTS_PANEL = "Connects, disconnects and reconnects /s"
 
 LAMPS = 200
 RUN_ARGS = ["--lamps", str(LAMPS), "--hatch-rate", "200", "--duration", "60s",
-            "--profile", "seed-worst-case:50,touch-drag:30,bluetooth:10,idle:10"]
+            "--profile", "seed-worst-case:50,touch-drag:30,bluetooth:10,idle:10",
+            "--cloud", "active"]  # so the cloud stand-in's families are scraped too
 INSTANCES = ["fleet-a", "fleet-b"]  # one endpoint scraped twice: two "processes"
 SAMPLES_WANTED = 30                 # ~30 s of 1 s scrapes before evaluating
 

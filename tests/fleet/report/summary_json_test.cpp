@@ -60,8 +60,9 @@ TEST_CASE("the JSON keeps its fields, the total last, and adds the verdict's cod
   CHECK(total["requests"] == 6082);
   CHECK(total["failures"] == 6);
   CHECK(total["response_ms"]["p95"] == s.total.p95_ms);
-  CHECK(total["failures_by_reason"] ==
-        nlohmann::json{{"timeout", 3}, {"inflight_cap", 0}, {"not_sent", 3}, {"unacknowledged", 0}});
+  CHECK(
+      total["failures_by_reason"] ==
+      nlohmann::json{{"timeout", 3}, {"inflight_cap", 0}, {"not_sent", 3}, {"unacknowledged", 0}});
   CHECK(j["topics"][0]["name"] == topic_pattern(Topic::set_config));
   CHECK_FALSE(j["topics"][0].contains("response_ms"));  // received only: no PUBACKs
   CHECK(j["valid"] == true);
@@ -226,11 +227,16 @@ TEST_CASE("docs/summary-json.md documents every field the JSON has, and no other
   t.fleet.config.slo.p95_response_seconds = 0.3;
   // Every optional part present: an SLO, an outage and a stall.
   BrokerEvents events{Outage{4, 7.0, 27, 3}, Stall{8, 3, 27}};
-  auto s = summarize(t.fleet.view(),
-                     {.seconds = 10.0, .bridged_peak = 27, .broker_events = events});
+  auto s =
+      summarize(t.fleet.view(), {.seconds = 10.0, .bridged_peak = 27, .broker_events = events});
   judge_slos(s, t.fleet.config.slo);
   REQUIRE_FALSE(s.slos.empty());
   s.merged_from.push_back({.index = 0, .source = "shard-0.json"});  // as a merge has
+  CloudAccounting cloud;  // as a run with a cloud stand-in has, one difference listed
+  cloud.mode = CloudMode::active;
+  cloud.round_trip.record(1500);
+  cloud.differences.push_back({"1e0000000001", "1 power-off not followed by the will", false});
+  s.cloud = cloud;
   const auto j = json_of(s);
   const auto written = lampi::testing::paths_of(j);
   const std::string doc = lampi::testing::summary_json_doc();

@@ -1,0 +1,127 @@
+#include "fleet/report/cloud_report.hpp"
+
+#include <fmt/format.h>
+
+#include "fleet/report/summary_json.hpp"
+#include "fleet/report/svg_chart.hpp"
+
+namespace lampi::fleet {
+
+namespace {
+
+using svg::escape;
+
+double ms(std::int64_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
+
+std::string round_trip_text(const LatencyHistogram& h) {
+  if (h.count() == 0) return "none timed";
+  return fmt::format("p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms ({} timed)",
+                     ms(h.percentile(0.50)), ms(h.percentile(0.95)), ms(h.percentile(0.99)),
+                     ms(h.max()), h.count());
+}
+
+}  // namespace
+
+std::string cloud_table_lines(const CloudAccounting& a) {
+  std::string out = fmt::format(
+      "Cloud ({}): {} of {} lamps consistent | messages acknowledged {}, received {}, lost {}, "
+      "extra {} (duplicates or PUBACKs lost), altered or reordered {} | last views differing {}\n",
+      cloud_mode_name(a.mode), a.lamps_consistent, a.lamps, a.acknowledged, a.received, a.lost,
+      a.extra, a.altered, a.views_differ);
+  out += fmt::format(
+      "Cloud commands: seen {}, received by lamps {}, lost {} | web commands sent {}, answered {}, "
+      "unanswered {} | round trip {}\n",
+      a.commands_seen, a.commands_received, a.commands_lost, a.commands_sent, a.commands_answered,
+      a.commands_unanswered, round_trip_text(a.round_trip));
+  out += fmt::format(
+      "Cloud wills: {} expected, {} seen, {} missing | associations {} started, {} completed | "
+      "stand-in disconnects {}{}\n",
+      a.wills_expected, a.wills_seen, a.wills_missing, a.associations_started,
+      a.associations_completed, a.cloud_disconnects,
+      a.settled ? "" : " | NOT SETTLED: the broker's last deliveries or wills never came");
+  for (const auto& d : a.differences)
+    out += fmt::format("  lamp {}: {}{}\n", d.lamp, d.what, d.explained ? " (explained)" : "");
+  if (a.differences_total > a.differences.size())
+    out += fmt::format("  ... and {} more differences (the JSON lists the first {})\n",
+                       a.differences_total - a.differences.size(), a.differences.size());
+  return out;
+}
+
+nlohmann::ordered_json cloud_json(const CloudAccounting& a) {
+  using Json = nlohmann::ordered_json;
+  Json differences = Json::array();
+  for (const auto& d : a.differences)
+    differences.push_back({{"lamp", d.lamp}, {"what", d.what}, {"explained", d.explained}});
+  const auto& h = a.round_trip;
+  return {{"mode", cloud_mode_name(a.mode)},
+          {"passed", a.passed()},
+          {"lamps", a.lamps},
+          {"lamps_consistent", a.lamps_consistent},
+          {"acknowledged", a.acknowledged},
+          {"received", a.received},
+          {"lost", a.lost},
+          {"extra", a.extra},
+          {"altered", a.altered},
+          {"views_differ", a.views_differ},
+          {"commands_seen", a.commands_seen},
+          {"commands_received", a.commands_received},
+          {"commands_lost", a.commands_lost},
+          {"commands_sent", a.commands_sent},
+          {"commands_answered", a.commands_answered},
+          {"commands_unanswered", a.commands_unanswered},
+          {"associations_started", a.associations_started},
+          {"associations_completed", a.associations_completed},
+          {"wills_expected", a.wills_expected},
+          {"wills_seen", a.wills_seen},
+          {"wills_missing", a.wills_missing},
+          {"cloud_disconnects", a.cloud_disconnects},
+          {"settled", a.settled},
+          {"round_trip_ms",
+           {{"p50", ms(h.percentile(0.50))},
+            {"p95", ms(h.percentile(0.95))},
+            {"p99", ms(h.percentile(0.99))},
+            {"max", ms(h.max())}}},
+          {"round_trip", histogram_json(h)},
+          {"differences_total", a.differences_total},
+          {"unexplained", a.unexplained},
+          {"differences", std::move(differences)}};
+}
+
+std::string cloud_html_section(const CloudAccounting& a) {
+  std::string out =
+      fmt::format("<section id=\"cloud\"><h2>Cloud ({})</h2><p class=\"{}\">{}</p><table><tbody>",
+                  cloud_mode_name(a.mode), a.passed() ? "pass" : "fail",
+                  a.passed() ? "Every lamp accounted for." : escape(accounting_failure(a)));
+  auto row = [&](std::string_view k, const std::string& v) {
+    out += fmt::format("<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(v));
+  };
+  row("lamps consistent", fmt::format("{} of {}", a.lamps_consistent, a.lamps));
+  row("messages acknowledged / received",
+      fmt::format("{} / {} (lost {}, extra {}, altered or reordered {})", a.acknowledged,
+                  a.received, a.lost, a.extra, a.altered));
+  row("last views differing", std::to_string(a.views_differ));
+  row("commands seen / received by lamps / lost",
+      fmt::format("{} / {} / {}", a.commands_seen, a.commands_received, a.commands_lost));
+  row("web commands sent / answered", fmt::format("{} / {}", a.commands_sent, a.commands_answered));
+  row("command round trip", round_trip_text(a.round_trip));
+  row("wills expected / seen / missing",
+      fmt::format("{} / {} / {}", a.wills_expected, a.wills_seen, a.wills_missing));
+  row("associations started / completed",
+      fmt::format("{} / {}", a.associations_started, a.associations_completed));
+  row("stand-in disconnects", std::to_string(a.cloud_disconnects));
+  out += "</tbody></table>";
+  if (!a.differences.empty()) {
+    out +=
+        "<table><thead><tr><th>Lamp</th><th>Difference</th><th>Explained</th></tr></thead><tbody>";
+    for (const auto& d : a.differences)
+      out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(d.lamp),
+                         escape(d.what), d.explained ? "yes" : "no");
+    out += "</tbody></table>";
+  }
+  out += "</section>";
+  return out;
+}
+
+}  // namespace lampi::fleet

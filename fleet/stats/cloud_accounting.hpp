@@ -1,0 +1,113 @@
+// Nothing lost, nothing invented, nothing stale: what each lamp handed to the broker and
+// had acknowledged, set against what the cloud stand-in received, lamp by lamp, at the end
+// of a run. LAMPI payloads carry no sequence numbers and are never changed to help: each
+// side folds the messages' own topic and bytes into a tally, in order, and the tallies
+// are compared.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleet/config/fleet_config.hpp"
+#include "fleet/stats/latency_histogram.hpp"
+
+namespace lampi::fleet {
+
+// A 64-bit digest of one message as the broker carries it (its topic on EC2 and payload).
+std::uint64_t message_digest(std::string_view topic, std::string_view payload);
+
+// Messages folded in: how many, their digests summed (the same multiset gives the same sum
+// in any order) and chained (the same sequence gives the same chain).
+struct MessageTally {
+  std::uint64_t count = 0;
+  std::uint64_t sum = 0;
+  std::uint64_t chain = 0;
+  void add(std::uint64_t digest);
+  friend bool operator==(const MessageTally&, const MessageTally&) = default;
+};
+
+// One lamp's side, kept by its shard.
+struct LampLedger {
+  std::uint64_t device_id = 0;
+  MessageTally acked;  // QoS 1 publishes the broker acknowledged, in PUBACK order
+  // QoS 1 publishes that never got a PUBACK (in flight when the run stopped, over the
+  // in-flight bound, not sent, queued in the bridge at the stop): the cloud may or may not
+  // have them.
+  std::uint64_t unconfirmed = 0;
+  // In flight when the lamp powered off (its services' last states, closing with it): the
+  // same, but every lamp has some, so they explain only what they can (its last view).
+  std::uint64_t unconfirmed_at_power_off = 0;
+  std::uint64_t commands_received = 0;  // set_config from EC2
+  std::uint64_t connects = 0;           // CONNACKs
+  // Bridged connections the lamp itself ended without DISCONNECT (a power-off): each is
+  // followed by the broker's will "0" on its $SYS state topic.
+  std::uint64_t own_drops = 0;
+  bool bridged_at_end = false;  // when the stop began
+  std::string changed;          // its state as lamp/changed renders it, at the end
+};
+
+// The cloud's side of one lamp, kept by the stand-in.
+struct CloudLamp {
+  std::uint64_t device_id = 0;
+  MessageTally received;    // the lamp's QoS 1 messages as they came, not the retained store
+  std::uint64_t wills = 0;  // "0" on its $SYS state topic: the broker's, for the lamp
+  std::uint64_t commands_seen = 0;  // set_config on its topic, whoever sent it
+  std::uint64_t commands_sent = 0;  // by the stand-in's web users
+  std::uint64_t commands_answered = 0;
+  std::string last_changed;  // the last lamp/changed it saw (retained or not)
+};
+
+// One lamp the two sides disagree on, and whether something already counted explains it.
+struct LampDifference {
+  std::string lamp;  // device id
+  std::string what;  // e.g. "2 acknowledged messages never reached the cloud"
+  bool explained = false;
+};
+
+struct CloudAccounting {
+  CloudMode mode = CloudMode::off;
+  std::uint64_t lamps = 0;             // compared: this process's lamps
+  std::uint64_t lamps_consistent = 0;  // both sides agree on everything
+  std::uint64_t acknowledged = 0;      // QoS 1 messages acknowledged to the lamps
+  std::uint64_t received = 0;          // of those lamps', live at the cloud
+  std::uint64_t lost = 0;              // acknowledged, never received
+  std::uint64_t extra = 0;         // received beyond the acknowledged: duplicates, or a PUBACK lost
+  std::uint64_t altered = 0;       // lamps whose messages came changed or out of order
+  std::uint64_t views_differ = 0;  // lamps whose last lamp/changed at the cloud is not the lamp's
+  std::uint64_t commands_seen = 0, commands_received = 0, commands_lost = 0;
+  std::uint64_t commands_sent = 0, commands_answered = 0, commands_unanswered = 0;
+  std::uint64_t associations_started = 0, associations_completed = 0;
+  std::uint64_t wills_expected = 0, wills_seen = 0, wills_missing = 0;
+  std::uint64_t cloud_disconnects = 0;  // the stand-in's own connection lost mid-run
+  bool settled = true;  // the stand-in saw the broker's flush and every expected will in time
+  LatencyHistogram round_trip;              // set_config published -> its lamp/changed at the cloud
+  std::vector<LampDifference> differences;  // the first kMaxListedDifferences
+  std::uint64_t differences_total = 0;
+  std::uint64_t unexplained = 0;  // differences nothing explains: the verdict fails on them
+  std::string first_unexplained;  // "lamp 1e0000000003: 4 acknowledged messages never ..."
+
+  bool passed() const { return unexplained == 0; }
+};
+
+inline constexpr std::size_t kMaxListedDifferences = 20;
+
+// What the stand-in itself counted besides its lamps.
+struct CloudTotals {
+  std::uint64_t associations_started = 0, associations_completed = 0;
+  std::uint64_t disconnects = 0;
+  bool settled = true;
+  LatencyHistogram round_trip;
+};
+
+// Both sides of every lamp of this process (ledgers and cloud lamps in any order; a lamp
+// the cloud never heard from counts as heard nothing), compared.
+CloudAccounting reconcile(CloudMode mode, const std::vector<LampLedger>& lamps,
+                          const std::vector<CloudLamp>& cloud, const CloudTotals& totals);
+
+// "2 of 30 lamps differ: 3 acknowledged messages never reached the cloud", or "" when
+// every lamp is accounted for: what the verdict says.
+std::string accounting_failure(const CloudAccounting& a);
+
+}  // namespace lampi::fleet

@@ -1,0 +1,87 @@
+// The cloud stand-in as a user meets it: `--cloud active` on the local mosquitto, and a
+// broker that acknowledges what it never delivers, told as CLOUD MISMATCH with exit 7.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "fleet/broker/mosquitto_process.hpp"
+#include "tests/fleet/app/cli_runner.hpp"
+#include "tests/support/broker_files.hpp"
+#include "tests/support/read_text.hpp"
+
+using namespace lampi::testing;
+
+TEST_CASE("--cloud active on the tool's own mosquitto: lamps associated, commands timed, OK") {
+  TempDir dir;
+  auto json = (dir.path / "s.json").string();
+  auto html = (dir.path / "r.html").string();
+  // Users type the code half a second after it shows; five web drags a second.
+  auto config =
+      dir.write("fleet.yaml", "cloud:\n  association_delay: 500ms\n  web_sessions_per_second: 5\n");
+  auto r = run_cli(
+      fmt::format("run -c {} -n 10 -d 6s --hatch-rate 100 --cloud active --metrics-listen \"\" "
+                  "--summary-json {} --report {}",
+                  config, json, html));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "Cloud stand-in (active): associating lamps, web users moving sliders"));
+  CHECK(contains(r.output, "Cloud (active): 10 of 10 lamps consistent"));
+  CHECK(contains(r.output, "associations 10 started, 10 completed"));
+  CHECK(contains(r.output, "Verdict: OK"));
+  auto j = nlohmann::json::parse(read_text(json));
+  const auto& c = j["cloud"];
+  CHECK(c["mode"] == "active");
+  CHECK(c["passed"] == true);
+  CHECK(c["lamps_consistent"] == 10);
+  CHECK(c["lost"] == 0);
+  CHECK(c["wills_missing"] == 0);
+  CHECK(c["commands_sent"].get<int>() > 0);
+  CHECK(c["commands_answered"] == c["commands_sent"]);
+  CHECK(c["round_trip"]["count"] == c["commands_answered"]);
+  CHECK(c["differences"].empty());
+  CHECK(j["config"]["cloud"]["mode"] == "active");
+  auto report = read_text(html);
+  CHECK(contains(report, "<section id=\"cloud\"><h2>Cloud (active)</h2>"));
+  CHECK(contains(report, "Every lamp accounted for."));
+}
+
+TEST_CASE("a broker that drops one lamp's messages: CLOUD MISMATCH naming the lamp, exit 7") {
+  TempDir dir;
+  std::ofstream(dir.path / "acl") << "topic readwrite #\ntopic readwrite $SYS/#\n"
+                                  << "topic deny devices/1e0000000002/#\n";
+  open_to_broker(dir.path);
+  lampi::fleet::MosquittoOptions o;
+  o.extra_config_lines = {"allow_anonymous true", "acl_file " + (dir.path / "acl").string()};
+  auto broker = lampi::fleet::MosquittoProcess::start(o);
+  auto json = (dir.path / "s.json").string();
+  auto r = run_cli(fmt::format(
+      "run -n 5 -d 4s --hatch-rate 100 -b mqtt://127.0.0.1:{} --cloud observe --metrics-listen "
+      "\"\" --report \"\" --summary-json {} --profile idle",
+      broker.port(), json));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 7);
+  CHECK(contains(r.output, "Verdict: CLOUD MISMATCH: "));
+  CHECK(contains(r.output, "first lamp 1e0000000002: "));
+  CHECK(contains(r.output, "never reached the cloud"));
+  CHECK(contains(r.output, "Cloud (observe): 4 of 5 lamps consistent"));
+  auto j = nlohmann::json::parse(read_text(json));
+  CHECK(j["verdict_code"] == "cloud_mismatch");
+  CHECK(j["cloud"]["passed"] == false);
+  CHECK(j["cloud"]["lost"].get<int>() > 0);
+  CHECK(j["cloud"]["differences"][0]["lamp"] == "1e0000000002");
+  CHECK(j["cloud"]["differences"][0]["explained"] == false);
+}
+
+TEST_CASE("a cloud stand-in without a plain listener to go to is refused before anything starts") {
+  auto r = run_cli("validate -n 3 -b mqtts://127.0.0.1:8883 --cloud observe");
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "cloud.url"));
+  CHECK(contains(r.output, "mqtt://127.0.0.1:50001"));
+  auto bad = run_cli("validate -n 3 --cloud sometimes");
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "--cloud"));
+  CHECK(contains(bad.output, "must be off, active or observe"));
+}
