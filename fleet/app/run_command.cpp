@@ -170,9 +170,14 @@ CloudAccounting account_for_lamps(CloudStandIn& cloud, const FleetEngine& engine
   return reconcile(engine.config().cloud.mode, ledgers, cloud.lamps(), cloud.totals());
 }
 
-MosquittoProcess start_local_broker() {
+MosquittoProcess start_local_broker(const FleetConfig& config) {
   MosquittoOptions opts;
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
+  // The cloud stand-in takes every lamp's messages on one connection: past mosquitto's
+  // default queue of 1000 behind it (a reconnect storm's replays) the broker would drop
+  // them, and the accounting would find them lost.
+  if (config.cloud.mode != CloudMode::off)
+    opts.extra_config_lines.push_back("max_queued_messages 0");
   return MosquittoProcess::start(opts);
 }
 
@@ -310,7 +315,15 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
                .hatched_at_end = slice.count - phase(LampPhase::off),
                .local_broker = local != nullptr,
                .broker_events = find_broker_events(
-                   timeline, config.slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio))});
+                   timeline, config.slo.min_bridged_ratio.value_or(kDefaultMinBridgedRatio),
+                   config.faults.events, config.response_timeout.count())});
+    {
+      std::vector<std::uint64_t> hit(config.faults.events.size(), 0);
+      const FleetStatsView view = engine.stats_view();
+      for (const FleetStats* st : view.shards())
+        for (std::size_t i = 0; i < hit.size(); ++i) hit[i] += read(st->fault_lamps[i]);
+      summary.faults = fault_results(timeline, config.faults.events, hit);
+    }
     if (cloud) {
       summary.cloud = account_for_lamps(*cloud, engine, log);
       summary.verdict = judge_run(summary);
@@ -397,7 +410,7 @@ int run_fleet(const FleetConfig& config_in, const RunOptions& options) {
 
   std::optional<MosquittoProcess> local_broker;
   if (!config.broker) {
-    local_broker = start_local_broker();
+    local_broker = start_local_broker(config);
     config.broker = BrokerTarget{false, local_broker->address(), local_broker->port()};
     log.info(
         "Started a local mosquitto on {}:{} (log: {}); it stops with the run, and its log is "

@@ -102,6 +102,42 @@ std::optional<T> optional_whole(const Reader& r, const Field& f) {
   return as_whole<T>(r, f);
 }
 
+constexpr std::array<std::pair<std::string_view, FaultKind>, 3> kFaultKinds{
+    {{"kill", FaultKind::kill}, {"stall", FaultKind::stall}, {"storm", FaultKind::storm}}};
+constexpr std::array<std::string_view, 4> kFaultEventKeys{"at", "kind", "share", "lasting"};
+
+// Each event a mapping of its own, its errors named by its place in the list.
+void read_fault_events(Reader& r, const Field& f, FleetConfig& c) {
+  c.faults.events.clear();
+  if (f.node.IsNull()) return;
+  if (!f.node.IsSequence())
+    r.fail(f.key, f.mark, "expected a list of events, e.g. [{at: 30s, kind: kill, share: 0.2}]");
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    Field e{f.node[i], f.key + "[" + std::to_string(i) + "]", f.node[i].Mark()};
+    r.remember(e.key, e.mark);
+    if (!e.node.IsMap()) r.fail(e.key, e.mark, "expected a mapping with at, kind, share, lasting");
+    Section s(r, e, kFaultEventKeys);
+    FaultEvent ev;
+    const Field* at = s.get("at");
+    if (!at) r.fail(e.key, e.mark, "needs `at`, when into the run (e.g. 30s)");
+    ev.at = as_duration(r, *at);
+    if (const Field* k = s.get("kind")) ev.kind = as_choice(r, *k, kFaultKinds);
+    if (const Field* sh = s.get("share")) ev.share = as_number(r, *sh);
+    if (const Field* l = s.get("lasting")) ev.lasting = as_duration(r, *l);
+    c.faults.events.push_back(ev);
+  }
+}
+
+Json show_fault_events(const FleetConfig& c) {
+  Json out = Json::array();
+  for (const auto& e : c.faults.events)
+    out.push_back({{"at", shown(e.at)},
+                   {"kind", fault_kind_name(e.kind)},
+                   {"share", e.share},
+                   {"lasting", shown(e.lasting)}});
+  return out;
+}
+
 // ---- The tables, innermost sections first ----
 
 constexpr auto kReconnect = std::to_array<Key>({
@@ -492,6 +528,37 @@ constexpr auto kCloud = std::to_array<Key>({
      .doc = "`active`: how long one web drag lasts; it sends the full state every 100 ms."},
 });
 
+constexpr auto kFaults = std::to_array<Key>({
+    {.name = "churn_per_hour",
+     .value = member<as_number, &FleetConfig::faults, &FaultsConfig::churn_per_hour>,
+     .type = "number, 0 to 3600",
+     .fallback = "`0`",
+     .doc = "Lamps power-cycled per hour, as a share of the fleet (`0.5`: half of the lamps "
+            "each hour, at random times). Each is off for `churn_off_time` and comes back "
+            "with what it stored (its state and association), as a real lamp does."},
+    {.name = "churn_power_loss",
+     .value = member<as_number, &FleetConfig::faults, &FaultsConfig::churn_power_loss>,
+     .type = "number, 0 to 1",
+     .fallback = "`0.5`",
+     .doc = "Of those power cycles, the share that are power cuts (the rest are graceful "
+            "power-offs); either way the broker fires the lamp's will."},
+    {.name = "churn_off_time",
+     .value = member<as_range, &FleetConfig::faults, &FaultsConfig::churn_off_time>,
+     .type = "range, min above 0",
+     .fallback = "`[5s, 30s]`",
+     .doc = "How long a power-cycled lamp stays off."},
+    {.name = "events",
+     .value = {read_fault_events, show_fault_events},
+     .type = "list of `{at, kind, share, lasting}`",
+     .fallback = "`[]`",
+     .doc = "Faults the fleet causes, at most 32: at `at` into the run, `kind` `kill` closes "
+            "`share` (default 0.1) of the bridged lamps' connections without DISCONNECT (they "
+            "reconnect with their back-off, the broker fires their wills), `stall` stops "
+            "reading `share` of the lamps' sockets for `lasting` (default 10s), `storm` kills "
+            "every lamp's connection at once. The summary and the report give each event's "
+            "lamps and its time to full recovery; what they cause is not taken for an outage."},
+});
+
 constexpr auto kShard = std::to_array<Key>({
     {.name = "count",
      .value = member<as_whole<std::size_t>, &FleetConfig::shard, &ShardConfig::count>,
@@ -537,6 +604,7 @@ constexpr auto kRoot = std::to_array<Key>({
     {.name = "report", .keys = kReport},
     {.name = "slo", .keys = kSlo},
     {.name = "cloud", .keys = kCloud},
+    {.name = "faults", .keys = kFaults},
 });
 
 // Each name once per section, and every value with its docs/config.md row.

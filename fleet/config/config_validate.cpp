@@ -165,6 +165,28 @@ void validate_cloud(const FleetConfig& c) {
   check_range("cloud.web_drag", cl.web_drag, false);
 }
 
+void validate_faults(const FleetConfig& c) {
+  const FaultsConfig& f = c.faults;
+  if (!(f.churn_per_hour >= 0 && f.churn_per_hour <= 3600))
+    fail("faults.churn_per_hour", "must be from 0 to 3600 (a share of the lamps per hour); got " +
+                                      format_number(f.churn_per_hour));
+  check_ratio("faults.churn_power_loss", f.churn_power_loss);
+  check_range("faults.churn_off_time", f.churn_off_time, true);
+  if (f.events.size() > kMaxFaultEvents)
+    fail("faults.events", "at most 32 events; got " + std::to_string(f.events.size()));
+  for (std::size_t i = 0; i < f.events.size(); ++i) {
+    const FaultEvent& e = f.events[i];
+    const std::string key = "faults.events[" + std::to_string(i) + "]";
+    check_at_least(key + ".at", e.at, Seconds(0), true);
+    if (i > 0 && e.at < f.events[i - 1].at)
+      fail(key + ".at", "events must be in time order; " + show(e.at) + " comes after " +
+                            show(f.events[i - 1].at));
+    if (!(e.share > 0 && e.share <= 1))
+      fail(key + ".share", "must be a share above 0 and at most 1; got " + format_number(e.share));
+    check_at_least(key + ".lasting", e.lasting, Seconds(0), false);
+  }
+}
+
 void validate_lamp(const model::ModelConfig& m) {
   for (std::size_t i = 0; i < detail::kServiceNames.size(); ++i)
     check_range("lamp.service_start." + std::string(detail::kServiceNames[i]), m.service_start[i],
@@ -235,6 +257,7 @@ void validate(const FleetConfig& c) {
   validate_workload(c);
   validate_lamp(c.model);
   validate_cloud(c);
+  validate_faults(c);
 
   if (!c.summary_json.empty() && c.summary_json == c.report_html.value_or(default_report_html(c)))
     fail("report.html", "is the same file as report.summary_json; give them different paths");

@@ -502,6 +502,18 @@ std::uint64_t parse_device_id_base(std::string_view text) {
   return id->value;
 }
 
+const char* fault_kind_name(FaultKind k) {
+  switch (k) {
+    case FaultKind::kill:
+      return "kill";
+    case FaultKind::stall:
+      return "stall";
+    case FaultKind::storm:
+      return "storm";
+  }
+  return "kill";
+}
+
 const char* cloud_mode_name(CloudMode m) {
   switch (m) {
     case CloudMode::off:

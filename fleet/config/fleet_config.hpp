@@ -128,6 +128,31 @@ struct CloudConfig {
   model::DurationRange web_drag{model::seconds_to_duration(0.5), model::seconds_to_duration(2.0)};
 };
 
+// Faults the fleet itself causes, to see how the cloud side copes and how long it takes to
+// recover: `kill` closes a share of the bridged lamps' connections without DISCONNECT (as a
+// dropped network does; each lamp reconnects with its back-off), `stall` stops reading
+// their sockets for `lasting` (a hung lamp), `storm` kills every lamp's at once.
+enum class FaultKind : std::uint8_t { kill, stall, storm };
+const char* fault_kind_name(FaultKind k);
+
+struct FaultEvent {
+  Seconds at{0};  // into the run
+  FaultKind kind = FaultKind::kill;
+  double share = 0.1;   // of the bridged lamps; a storm takes all of them
+  Seconds lasting{10};  // a stall's length
+};
+inline constexpr std::size_t kMaxFaultEvents = 32;
+
+struct FaultsConfig {
+  // Lamps power-cycled per hour, as a share of the fleet (0.5: half of them each hour),
+  // each off for `churn_off_time` and back with what it stored, as a real lamp is.
+  double churn_per_hour = 0;
+  double churn_power_loss = 0.5;  // of those cycles, the share that are power cuts
+  model::DurationRange churn_off_time{model::seconds_to_duration(5),
+                                      model::seconds_to_duration(30)};
+  std::vector<FaultEvent> events;  // in time order
+};
+
 struct FleetConfig {
   std::size_t lamps = 100;  // in the whole fleet, every shard together
   std::uint64_t device_id_base = 0x1e0000000000ULL;
@@ -170,6 +195,7 @@ struct FleetConfig {
   std::string csv_prefix;
   SloConfig slo;
   CloudConfig cloud;
+  FaultsConfig faults;
 };
 
 // This process's lamps: the fleet split as evenly as whole lamps allow, lower shards

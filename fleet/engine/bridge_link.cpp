@@ -130,13 +130,13 @@ void BridgeLink::release_socket() {
 }
 
 void BridgeLink::arm_read() {
-  if (reading_ || !socket_.is_open()) return;
+  if (reading_ || paused_ || !socket_.is_open()) return;
   reading_ = true;
   socket_.async_wait(asio::posix::stream_descriptor::wait_read,
                      [this, gen = generation_](const boost::system::error_code& ec) {
                        if (gen != generation_) return;
                        reading_ = false;
-                       if (ec) return;
+                       if (ec || paused_) return;
                        events_.on_link_woke(*this);
                        pump_reads();
                        if (gen != generation_) return;
@@ -268,6 +268,12 @@ void BridgeLink::drop() {
   // FIN after whatever is already written; the read side then sees the close and
   // libmosquitto cleans up through the usual path.
   ::shutdown(socket_.native_handle(), SHUT_RDWR);
+  pause_reading(false);
+}
+
+void BridgeLink::pause_reading(bool paused) {
+  paused_ = paused;
+  if (!paused_) arm_read();
 }
 
 void BridgeLink::tick() {

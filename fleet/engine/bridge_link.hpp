@@ -67,6 +67,9 @@ class BridgeLink {
   bool subscribe(const std::string& topic, int qos);
   // Ends the connection without an MQTT DISCONNECT, so the broker fires the will.
   void drop();
+  // Stops (true) or resumes reading the socket, as a hung lamp would: what the broker
+  // sends waits in the kernel until then. A drop() resumes it, to see its own close.
+  void pause_reading(bool paused);
   // Keepalive and CONNACK timeout; call about once a second.
   void tick();
 
@@ -107,6 +110,7 @@ class BridgeLink {
   int last_errno_ = 0;
   int in_callback_ = 0;  // inside one of libmosquitto's callbacks (see flush())
   bool reading_ = false;
+  bool paused_ = false;
   bool writing_ = false;
   bool configured_ = false;  // host and port stored in libmosquitto: reconnect may be used
 };

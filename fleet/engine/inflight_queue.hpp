@@ -24,6 +24,7 @@ struct InFlight {
   bool from_command = false;  // a lamp/changed answering a cloud set_config
   bool late = false;          // past the response timeout: already counted as a failure
   std::uint64_t digest = 0;   // message_digest(), when the run keeps lamp ledgers
+  bool fault = false;         // delayed by the fleet's own faults (faults.events), not the broker
 };
 
 class InFlightQueue {
@@ -68,6 +69,11 @@ class InFlightQueue {
       on_late(items_[late_end_]);
       ++late_end_;
     }
+  }
+
+  // Marks every entry still waiting as delayed by the fleet's own fault.
+  void mark_fault() {
+    for (std::size_t i = head_; i < items_.size(); ++i) items_[i].fault = true;
   }
 
   // Hands every entry still waiting to on_each, oldest first, and empties the queue: the

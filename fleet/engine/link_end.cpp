@@ -83,6 +83,7 @@ DisconnectReason connack_reason(int code) {
 DisconnectReason classify(const LinkEnd& end) {
   if (end.connack_code != 0) return connack_reason(end.connack_code);
   if (!end.powered) return DisconnectReason::power_off;
+  if (end.injected) return DisconnectReason::injected;
   if (TlsFailure tls = tls_cause(end); tls != TlsFailure::none) return tls_reason(tls);
   if (end.had_bridged) {
     if (end.mosquitto_rc == kSessionTakenOver) return DisconnectReason::session_taken_over;

@@ -15,9 +15,9 @@ namespace lampi::fleet {
 inline constexpr int kSessionTakenOver = 0x8E;
 
 struct LinkEnd {
-  bool powered = true;         // false: the lamp itself powered off
-  bool had_bridged = false;    // this attempt got its CONNACK
-  int connack_code = 0;        // non-zero: the broker refused (3.1.1 codes 1-5, v5 >= 0x80)
+  bool powered = true;       // false: the lamp itself powered off
+  bool had_bridged = false;  // this attempt got its CONNACK
+  int connack_code = 0;      // non-zero: the broker refused (3.1.1 codes 1-5, v5 >= 0x80)
   TlsFailure tls = TlsFailure::none;
   // TLS only: the broker answered the ClientHello. A broker that refuses the lamp's
   // certificate sends its alert and closes; when the lamp's next records (TLS 1.2's rest
@@ -25,8 +25,9 @@ struct LinkEnd {
   // can discard the alert on the way. So a link the broker closes after answering and
   // before the CONNACK counts as the broker's TLS refusal, alert seen or not.
   bool tls_answered = false;
-  int sys_errno = 0;           // what the socket reported, when libmosquitto said ERRNO
-  int mosquitto_rc = 0;        // libmosquitto's reason (MOSQ_ERR_*), 0 for a clean close
+  int sys_errno = 0;      // what the socket reported, when libmosquitto said ERRNO
+  int mosquitto_rc = 0;   // libmosquitto's reason (MOSQ_ERR_*), 0 for a clean close
+  bool injected = false;  // the fleet's own fault injection dropped it
 };
 
 DisconnectReason classify(const LinkEnd& end);

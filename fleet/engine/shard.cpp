@@ -19,7 +19,11 @@ constexpr auto kStopPoll = std::chrono::milliseconds(20);
 constexpr std::uint8_t kFlapsForDuplicate = 3;
 }  // namespace
 
-Shard::Shard(unsigned index, const ShardContext& ctx) : index_(index), ctx_(ctx) {
+Shard::Shard(unsigned index, const ShardContext& ctx)
+    : index_(index),
+      ctx_(ctx),
+      fault_rng_(model::Rng::derive(ctx.config->seed ^ 0xfa017,
+                                    ctx.config->shard.index.value_or(0) * 4096 + index)) {
   // OpenSSL's decoders take about a megabyte once set up: only TLS fleets pay for them.
   if (ctx_.link.ssl_ctx) key_decoder_ = std::make_unique<PrivateKeyDecoder>();
 }
@@ -220,9 +224,7 @@ void Shard::execute(LampSlot& slot, VirtualTime t, bool from_command) {
         slot.link.subscribe(model::remote_topic(a.topic, slot.lamp.id), a.qos);
         break;
       case model::RemoteKind::disconnect:
-        // Closed without DISCONNECT: the broker owes the cloud this lamp's will.
-        if (slot.link.state() == BridgeLink::State::connected) ++slot.own_drops;
-        slot.link.drop();
+        drop_link(slot);
         break;
     }
   }
@@ -247,11 +249,13 @@ void Shard::publish(LampSlot& slot, const model::RemoteAction& a, bool from_comm
     return;
   }
   if (a.qos > 0) {
-    slot.inflight.push({.mid = mid,
-                        .topic = a.topic,
-                        .scheduled = a.scheduled,
-                        .from_command = from_command && a.topic == model::Topic::changed,
-                        .digest = keeps_ledgers() ? message_digest(remote, a.payload) : 0});
+    slot.inflight.push(
+        {.mid = mid,
+         .topic = a.topic,
+         .scheduled = a.scheduled,
+         .from_command = from_command && a.topic == model::Topic::changed,
+         .digest = keeps_ledgers() ? message_digest(remote, a.payload) : 0,
+         .fault = slot.stalled_until != model::kNever || a.scheduled < slot.fault_until});
     stats_.inflight.fetch_add(1, std::memory_order_relaxed);
   } else {
     bump(topic.acked);
@@ -317,8 +321,10 @@ DisconnectReason Shard::count_link_end(LampSlot& slot, int mosquitto_rc) {
               .tls = tls ? tls->failure : TlsFailure::none,
               .tls_answered = tls && tls->answered,
               .sys_errno = slot.link.last_errno(),
-              .mosquitto_rc = mosquitto_rc};
+              .mosquitto_rc = mosquitto_rc,
+              .injected = slot.injected_drop};
   slot.connack_code = 0;
+  slot.injected_drop = false;
   DisconnectReason why = classify(end);
   auto i = static_cast<std::size_t>(why);
   bump(stats_.disconnects[i]);
@@ -339,6 +345,11 @@ void Shard::on_link_connected(BridgeLink& link) {
   release_connect_slot(slot);
   bump(stats_.connects);
   ++slot.connects;
+  slot.will_owed = false;
+  if (slot.offline_by_fault) {
+    slot.offline_by_fault = false;
+    slot.fault_until = now();  // what the bridge queued meanwhile goes out now
+  }
   if (slot.ever_connected) bump(stats_.reconnects);
   slot.ever_connected = true;
   set_phase(slot, LampPhase::bridged);
@@ -365,6 +376,14 @@ void Shard::on_link_lost(BridgeLink& link, int reason) {
       bump(stats_.unacked_at_power_off);
       stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
     });
+  }
+  if (slot.stalled_until != model::kNever) {
+    slot.stalled_until = model::kNever;
+    --stalled_;
+  }
+  if (slot.cycling && !stopping_) {
+    back_on_later(slot);
+    return;
   }
   if (!slot.lamp.powered || stopping_) {
     set_phase(slot, LampPhase::stopped);
@@ -401,14 +420,24 @@ void Shard::on_link_acked(BridgeLink& link, int mid) {
   if (keeps_ledgers()) slot.acked.add(f.digest);
   auto latency = (now() - f.scheduled).count();
   auto& topic = stats_.topics[model::index_of(f.topic)];
+  stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+  auto timeout = std::chrono::duration_cast<model::Duration>(ctx_.config->response_timeout).count();
+  if (f.fault) {
+    // The fleet's own fault held it back: not a response time of the broker's.
+    bump(stats_.fault_delayed);
+    if (f.late) return;
+    if (latency > timeout)
+      count_failure(topic, FailureReason::fleet_fault);
+    else
+      bump(topic.acked);
+    return;
+  }
   record_response(f, latency);
   interval_.response.record(latency);
-  stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
   if (f.late) {  // its failure was counted when the timeout passed
     bump(stats_.late_acks);
     return;
   }
-  auto timeout = std::chrono::duration_cast<model::Duration>(ctx_.config->response_timeout).count();
   if (latency > timeout) {
     count_failure(topic, FailureReason::timeout);
     bump(stats_.timeouts);
@@ -459,10 +488,16 @@ void Shard::on_second() {
     // Publishes still unacknowledged past the timeout are failures, as in the seed's
     // Locust test; a PUBACK that comes later still gives its time to the percentiles.
     slot.inflight.expire(t, timeout, [this](const InFlight& f) {
-      count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::timeout);
+      auto& topic = stats_.topics[model::index_of(f.topic)];
+      if (f.fault) {
+        count_failure(topic, FailureReason::fleet_fault);
+        return;
+      }
+      count_failure(topic, FailureReason::timeout);
       bump(stats_.timeouts);
     });
   }
+  apply_faults(t);
   stats_.bridge_queue_depth.store(queued, std::memory_order_relaxed);
   stats_.publish_interval(interval_);
   second_due_ += kSecond;
@@ -470,6 +505,92 @@ void Shard::on_second() {
   second_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) on_second();
   });
+}
+
+void Shard::apply_faults(VirtualTime t) {
+  if (stopping_) return;
+  const FaultsConfig& f = ctx_.config->faults;
+  if (f.churn_per_hour > 0) {
+    churn_credit_ += f.churn_per_hour / 3600.0 * static_cast<double>(lamps_.size());
+    while (churn_credit_ >= 1.0) {
+      churn_credit_ -= 1.0;
+      // A lamp that is up, at random; a few tries, then the cycle is skipped.
+      for (int attempt = 0; attempt < 8; ++attempt) {
+        auto i = static_cast<std::size_t>(
+            fault_rng_.between(std::int64_t{0}, static_cast<std::int64_t>(lamps_.size()) - 1));
+        if (lamps_[i].phase != LampPhase::bridged || lamps_[i].cycling) continue;
+        power_cycle(lamps_[i], t);
+        break;
+      }
+    }
+  }
+  const auto since_start = t - VirtualTime{};
+  while (next_fault_ < f.events.size() &&
+         since_start >= std::chrono::duration_cast<model::Duration>(f.events[next_fault_].at))
+    inject(next_fault_++, t);
+  if (stalled_ == 0) return;
+  for (auto& slot : lamps_) {
+    if (slot.stalled_until > t) continue;
+    slot.stalled_until = model::kNever;
+    --stalled_;
+    slot.link.pause_reading(false);
+  }
+}
+
+void Shard::inject(std::size_t event, VirtualTime t) {
+  const FaultEvent& e = ctx_.config->faults.events[event];
+  const double share = e.kind == FaultKind::storm ? 1.0 : e.share;
+  for (auto& slot : lamps_) {
+    if (slot.phase != LampPhase::bridged || slot.stalled_until != model::kNever) continue;
+    if (share < 1.0 && !fault_rng_.chance(share)) continue;
+    bump(stats_.fault_lamps[event]);
+    if (e.kind == FaultKind::stall) {
+      slot.stalled_until = t + std::chrono::duration_cast<model::Duration>(e.lasting);
+      ++stalled_;
+      slot.link.pause_reading(true);
+      slot.inflight.mark_fault();  // their PUBACKs wait in the unread socket now
+      continue;
+    }
+    // A dropped network, not a power-off: the lamp backs off and reconnects, and the
+    // broker owes the cloud its will.
+    slot.injected_drop = true;
+    slot.offline_by_fault = true;
+    slot.inflight.mark_fault();
+    drop_link(slot);
+  }
+}
+
+void Shard::drop_link(LampSlot& slot) {
+  // Once per connection, however many causes close it before the close is seen.
+  if (slot.link.state() == BridgeLink::State::connected && !slot.will_owed) {
+    slot.will_owed = true;
+    ++slot.own_drops;
+  }
+  slot.link.drop();
+}
+
+void Shard::power_cycle(LampSlot& slot, VirtualTime t) {
+  const FaultsConfig& f = ctx_.config->faults;
+  bump(stats_.lamps_cycled);
+  slot.cycling = true;
+  slot.cycle_on_at = t + model::Duration(fault_rng_.between(
+                             static_cast<std::int64_t>(f.churn_off_time.min.count()),
+                             static_cast<std::int64_t>(f.churn_off_time.max.count())));
+  fx_.clear();
+  model::power_off(slot.lamp, ctx_.config->model, t,
+                   fault_rng_.chance(f.churn_power_loss) ? model::PowerOff::power_loss
+                                                         : model::PowerOff::graceful,
+                   fx_);
+  execute(slot, t);
+  if (!slot.link.has_socket()) back_on_later(slot);
+}
+
+void Shard::back_on_later(LampSlot& slot) {
+  // Off until its time comes; on_wake then powers it on as at its first hatch.
+  slot.cycling = false;
+  set_phase(slot, LampPhase::off);
+  push_deadline(slot.cycle_on_at, slot.link.lamp_slot());
+  if (!in_wake_ && slot.cycle_on_at < wake_armed_at_) arm_wake();
 }
 
 void Shard::begin_stop(StopMode mode) {
@@ -505,6 +626,12 @@ void Shard::count_unacknowledged() {
     slot.inflight.drain([&](const InFlight& f) {
       ++slot.unconfirmed;
       bump(stats_.unacked_at_end);
+      if (f.fault) {
+        if (!f.late)
+          count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::fleet_fault);
+        stats_.inflight.fetch_sub(1, std::memory_order_relaxed);
+        return;
+      }
       record_response(f, (t - f.scheduled).count());
       if (!f.late)
         count_failure(stats_.topics[model::index_of(f.topic)], FailureReason::unacknowledged);

@@ -94,6 +94,14 @@ class Shard final : public LinkEvents {
     std::uint8_t losses_in_a_row = 0;  // bridged, lost, straight back in: again and again
     bool counted_flapping = false;
     bool bridged_at_stop = false;
+    bool injected_drop = false;  // faults.events closed this connection
+    bool will_owed = false;      // this connection was closed without DISCONNECT: counted once
+    bool cycling = false;        // powered off by faults.churn_per_hour, back at cycle_on_at
+    model::VirtualTime cycle_on_at{};
+    model::VirtualTime stalled_until = model::kNever;  // faults.events stall: socket unread
+    bool offline_by_fault = false;  // an injected kill closed its connection; not back yet
+    // Publishes scheduled before this waited in the bridge through an injected kill.
+    model::VirtualTime fault_until{};
     // Kept only with a cloud stand-in (keeps_ledgers()).
     MessageTally acked;
     std::uint32_t unconfirmed = 0, unconfirmed_at_power_off = 0;
@@ -131,6 +139,13 @@ class Shard final : public LinkEvents {
   void record_response(const InFlight& f, std::int64_t latency_us);
   void note_flapping(LampSlot& slot, DisconnectReason why);
   void count_unacknowledged();
+  // faults: the churn's power cycles, the events due by `t`, the stalls that are over.
+  void apply_faults(model::VirtualTime t);
+  void inject(std::size_t event, model::VirtualTime t);
+  void power_cycle(LampSlot& slot, model::VirtualTime t);
+  void back_on_later(LampSlot& slot);
+  // Closes the bridged connection without DISCONNECT; the broker then owes its will.
+  void drop_link(LampSlot& slot);
   void begin_stop(StopMode mode);
   void check_stopped();
 
@@ -160,6 +175,10 @@ class Shard final : public LinkEvents {
   FleetStats stats_;
   FleetStats::Interval interval_;
   bool stopping_ = false;
+  model::Rng fault_rng_;
+  double churn_credit_ = 0;
+  std::size_t next_fault_ = 0;
+  std::size_t stalled_ = 0;
   bool in_wake_ = false;  // on_wake re-arms once at its end
   model::VirtualTime stop_deadline_ = model::kNever;
   std::atomic<bool> done_{false};

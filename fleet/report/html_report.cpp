@@ -286,6 +286,16 @@ void counters(std::string& out, const RunSummary& s) {
   card(out, "Invalid set_config by class", counted(s.set_config_invalid));
   card(out, "Lamp service",
        {{"crashes", count(s.service_crashes)}, {"restarts", count(s.service_restarts)}});
+  if (s.lamps_cycled > 0 || !s.faults.empty()) {
+    Rows faults{{"power cycles (churn)", count(s.lamps_cycled)}};
+    for (const auto& f : s.faults)
+      faults.push_back({fmt::format("{} at {:.0f} s, {} lamps", fault_kind_name(f.event.kind),
+                                    f.event.at.count(), count(f.lamps)),
+                        f.recovered_after_s
+                            ? fmt::format("whole again after {:.0f} s", *f.recovered_after_s)
+                            : std::string("not whole again by the end")});
+    card(out, "Faults the fleet caused", faults);
+  }
   card(out, "Delivery",
        {{"bridge queued", count(s.bridge_queued)},
         {"bridge dropped", count(s.bridge_dropped)},

@@ -107,6 +107,9 @@ std::string failure_text(FailureReason why, const FleetConfig& c) {
       return "Not sent: the lamp's connection was down";
     case FailureReason::unacknowledged:
       return "Unacknowledged: still awaiting PUBACK when the run ended";
+    case FailureReason::fleet_fault:
+      return "The fleet's own fault (faults.events): no PUBACK in time while the lamp's socket "
+             "was held unread or its connection killed";
   }
   return "Unknown";
 }

@@ -42,7 +42,10 @@ std::string failure_counts(const RunSummary& s) {
 }  // namespace
 
 double failure_ratio(const TopicRow& r) {
-  return r.requests ? static_cast<double>(r.failures) / static_cast<double>(r.requests) : 0.0;
+  // A publish that failed while the fleet itself held its lamp's socket is not the broker's.
+  const auto judged =
+      r.failures - r.failures_by_reason[static_cast<std::size_t>(FailureReason::fleet_fault)];
+  return r.requests ? static_cast<double>(judged) / static_cast<double>(r.requests) : 0.0;
 }
 
 std::vector<std::string> config_warnings(const FleetConfig& config) {
@@ -88,6 +91,7 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
       invalid[i] += read(st.set_config_invalid[i]);
     s.service_crashes += read(st.service_crashes);
     s.service_restarts += read(st.service_restarts);
+    s.lamps_cycled += read(st.lamps_cycled);
     s.bridge_queued += read(st.bridge_queued);
     s.bridge_dropped += read(st.bridge_dropped);
     s.inflight_dropped += read(st.inflight_dropped);
@@ -256,6 +260,20 @@ std::string render_table(const RunSummary& s) {
     out += fmt::format(" | p99 in the ramp-up (first {:.0f} s) {:.2f} ms, after it {:.2f} ms",
                        s.ramp_seconds, s.ramp_lag_p99_ms, s.steady_lag_p99_ms);
   out += "\n";
+  if (s.lamps_cycled > 0 || !s.faults.empty()) {
+    out += fmt::format(
+        "Faults: {} power cycles (churn), {} publishes they delayed (failures as fleet_fault, not "
+        "judged)",
+        s.lamps_cycled,
+        s.total.failures_by_reason[static_cast<std::size_t>(FailureReason::fleet_fault)]);
+    for (const auto& f : s.faults)
+      out += fmt::format(" | {} at {:.0f} s: {} lamps, {}", fault_kind_name(f.event.kind),
+                         f.event.at.count(), f.lamps,
+                         f.recovered_after_s
+                             ? fmt::format("whole again after {:.0f} s", *f.recovered_after_s)
+                             : std::string("not whole again by the end"));
+    out += "\n";
+  }
   if (s.cloud) out += cloud_table_lines(*s.cloud);
   for (const auto& w : s.warnings) out += fmt::format("Warning: {}\n", w);
   out += fmt::format("Verdict: {}\n", verdict_text(s.verdict));

@@ -28,7 +28,8 @@ struct TopicRow {
   LatencyHistogram latency{};  // the response times the numbers above are read from
 };
 
-// Failed publishes over publishes; 0 with none.
+// Failed publishes over publishes, but those a fault of the fleet's own caused (a stall);
+// 0 with none.
 double failure_ratio(const TopicRow& r);
 
 // One service-level objective from the config's `slo:` section, judged at the end.
@@ -79,6 +80,10 @@ struct RunSummary {
   std::vector<std::pair<std::string, std::uint64_t>> disconnects;  // by reason
   std::vector<std::pair<std::string, std::uint64_t>> set_config_invalid;  // by class
   std::uint64_t service_crashes = 0, service_restarts = 0;
+  // The fleet's own faults (config `faults`): the churn's power cycles, and each event with
+  // the lamps it hit and how long until the fleet was whole again.
+  std::uint64_t lamps_cycled = 0;
+  std::vector<FaultResult> faults;
   std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
   // Nothing lost without a count: PUBACKs after the timeout (their times are in the
   // percentiles), publishes never acknowledged by the end (failures) or when their own lamp

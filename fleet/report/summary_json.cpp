@@ -107,6 +107,17 @@ std::string render_json(const RunSummary& s) {
   for (const auto& [k, v] : s.set_config_invalid) j["set_config_invalid"][k] = v;
   j["service_crashes"] = s.service_crashes;
   j["service_restarts"] = s.service_restarts;
+  j["lamps_cycled"] = s.lamps_cycled;
+  auto& faults = j["faults"] = Json::array();
+  for (const auto& f : s.faults)
+    faults.push_back(
+        {{"at_s", f.event.at.count()},
+         {"kind", fault_kind_name(f.event.kind)},
+         {"share", f.event.kind == FaultKind::storm ? 1.0 : f.event.share},
+         {"lasting_s",
+          f.event.kind == FaultKind::stall ? Json(f.event.lasting.count()) : Json(nullptr)},
+         {"lamps", f.lamps},
+         {"recovered_after_s", f.recovered_after_s ? Json(*f.recovered_after_s) : Json(nullptr)}});
   j["bridge_queued"] = s.bridge_queued;
   j["bridge_dropped"] = s.bridge_dropped;
   j["inflight_dropped"] = s.inflight_dropped;

@@ -63,6 +63,9 @@ void judge_lamp(CloudAccounting& out, const LampLedger& lamp, const CloudLamp& c
   // room for a difference that is not a loss the broker made.
   const bool unconfirmed = lamp.unconfirmed > 0;
   const bool any_unconfirmed = unconfirmed || lamp.unconfirmed_at_power_off > 0;
+  // Power-cycled or cut off during the run (churn, injected faults), not only at its end: a
+  // command that came just before may have found lamp_service gone.
+  const bool dropped_mid_run = lamp.own_drops > (lamp.bridged_at_end ? 1u : 0u);
   out.acknowledged += lamp.acked.count;
   out.received += cloud.received.count;
   if (cloud.received.count < lamp.acked.count) {
@@ -107,7 +110,7 @@ void judge_lamp(CloudAccounting& out, const LampLedger& lamp, const CloudLamp& c
     out.commands_unanswered += n;
     j.note(fmt::format("{} web command{} never answered with lamp/changed", n,
                        n == 1 ? " was" : "s were"),
-           unconfirmed || !lamp.bridged_at_end || cloud_was_away);
+           unconfirmed || dropped_mid_run || !lamp.bridged_at_end || cloud_was_away);
   }
   out.wills_expected += lamp.own_drops;
   out.wills_seen += cloud.wills;

@@ -56,6 +56,8 @@ const char* disconnect_reason_name(DisconnectReason r) {
       return "lost";
     case DisconnectReason::keepalive:
       return "keepalive";
+    case DisconnectReason::injected:
+      return "injected";
     case DisconnectReason::power_off:
       return "power_off";
   }
@@ -72,6 +74,8 @@ const char* failure_reason_name(FailureReason r) {
       return "not_sent";
     case FailureReason::unacknowledged:
       return "unacknowledged";
+    case FailureReason::fleet_fault:
+      return "fleet_fault";
   }
   return "timeout";
 }

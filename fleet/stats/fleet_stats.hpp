@@ -12,6 +12,7 @@
 
 #include "firmware_model/effects.hpp"
 #include "firmware_model/topic.hpp"
+#include "fleet/config/fleet_config.hpp"
 #include "fleet/stats/latency_histogram.hpp"
 
 namespace lampi::fleet {
@@ -40,13 +41,15 @@ enum class DisconnectReason : std::uint8_t {
   session_taken_over,  // MQTT 5 DISCONNECT 0x8E: another client connected with the same id
   lost,                // a connection that ended without a reason above
   keepalive,           // a bridged connection that went silent for 1.5 keepalives
+  injected,            // the fleet's own fault injection closed it (faults.events)
   power_off,           // the lamp powered off: not a failure
 };
-inline constexpr std::size_t kDisconnectReasonCount = 17;
+inline constexpr std::size_t kDisconnectReasonCount = 18;
 const char* disconnect_reason_name(DisconnectReason r);
-// Every reason but a lamp's own power-off: what the log tells and the verdict quotes.
+// Every reason but a lamp's own power-off or the fleet's own faults: what the log tells and
+// the verdict quotes.
 constexpr bool is_failure(DisconnectReason r) {
-  return r != DisconnectReason::power_off;
+  return r != DisconnectReason::power_off && r != DisconnectReason::injected;
 }
 
 const char* invalid_class_name(model::InvalidClass c);
@@ -83,8 +86,17 @@ inline std::uint64_t read(const Counter& c) {
 // Why a publish failed: no PUBACK within the response timeout (or one that came later),
 // dropped over the lamp's in-flight bound, or not sent because the connection was down.
 // `unacknowledged`: still without PUBACK when the run ended, its timeout not yet passed.
-enum class FailureReason : std::uint8_t { timeout, inflight_cap, not_sent, unacknowledged };
-inline constexpr std::size_t kFailureReasonCount = 4;
+// `fleet_fault`: late because of the fleet's own faults (faults.events): a socket it held
+// unread, or a bridge queue that waited while an injected kill kept the lamp offline.
+// Counted, but the broker is not judged on it.
+enum class FailureReason : std::uint8_t {
+  timeout,
+  inflight_cap,
+  not_sent,
+  unacknowledged,
+  fleet_fault
+};
+inline constexpr std::size_t kFailureReasonCount = 5;
 const char* failure_reason_name(FailureReason r);
 
 struct TopicCounters {
@@ -149,6 +161,11 @@ struct FleetStats {
   std::array<Counter, model::kInvalidClassCount> set_config_invalid{};
   Counter service_crashes{0};
   Counter service_restarts{0};
+  Counter lamps_cycled{0};  // power cycles of faults.churn_per_hour
+  // PUBACKs of publishes the fleet's own faults delayed: their times are kept out of the
+  // response-time percentiles, which judge the broker.
+  Counter fault_delayed{0};
+  std::array<Counter, kMaxFaultEvents> fault_lamps{};  // lamps each faults.events[i] hit
   Counter bridge_queued{0};
   Counter bridge_dropped{0};
   std::atomic<std::int64_t> bridge_queue_depth{0};

@@ -551,3 +551,43 @@ TEST_CASE("shard keys: the count and the index are checked against the fleet") {
   check_error("lamps: 10\nshard: { index: -1 }\n", "shard.index", "must not be negative");
   check_error("lamps: 10\nshard: { counts: 2 }\n", "shard.counts", "count");
 }
+
+TEST_CASE("faults: churn and events are read, and a wrong one is named by its place") {
+  auto c = parse(R"(faults:
+  churn_per_hour: 0.5
+  churn_off_time: [1s, 2s]
+  events:
+    - {at: 30s, kind: kill, share: 0.2}
+    - {at: 1m, kind: stall, lasting: 20s}
+    - {at: 90s, kind: storm}
+)");
+  CHECK(c.faults.churn_per_hour == 0.5);
+  REQUIRE(c.faults.events.size() == 3);
+  CHECK(c.faults.events[0].at == Seconds(30));
+  CHECK(c.faults.events[0].kind == FaultKind::kill);
+  CHECK(c.faults.events[0].share == 0.2);
+  CHECK(c.faults.events[1].kind == FaultKind::stall);
+  CHECK(c.faults.events[1].share == 0.1);  // the default
+  CHECK(c.faults.events[1].lasting == Seconds(20));
+  CHECK(c.faults.events[2].kind == FaultKind::storm);
+  check_error("faults:\n  events:\n    - {at: 5s, kind: explode}\n", "faults.events[0].kind",
+              "unknown value \"explode\"");
+  check_error("faults:\n  events:\n    - {kind: kill}\n", "faults.events[0]", "needs `at`");
+  check_error("faults:\n  events:\n    - {at: 5s, when: 3s}\n", "faults.events[0].when", "");
+  check_error("faults:\n  events:\n    - {at: 9s}\n    - {at: 5s}\n", "faults.events[1].at",
+              "events must be in time order");
+  check_error("faults:\n  events:\n    - {at: 5s, share: 0}\n", "faults.events[0].share",
+              "must be a share above 0 and at most 1; got 0");
+  check_error("faults:\n  events: 5\n", "faults.events", "expected a list of events");
+  check_error("faults:\n  churn_per_hour: -1\n", "faults.churn_per_hour", "must be from 0 to 3600");
+}
+
+TEST_CASE("cloud: the mode, where it connects, and the web users' rate are checked") {
+  CHECK(parse("cloud: {mode: observe}\n").cloud.mode == CloudMode::observe);
+  check_error("cloud: {mode: sometimes}\n", "cloud.mode", "unknown value \"sometimes\"");
+  check_error("cloud: {url: \"mqtts://h:8883\"}\n", "cloud.url", "plain MQTT only");
+  check_error("broker: {url: \"mqtts://h:8883\"}\ncloud: {mode: active}\n", "cloud.url",
+              "mqtt://h:50001");
+  check_error("cloud: {web_sessions_per_second: -1}\n", "cloud.web_sessions_per_second",
+              "must be from 0 to 10000");
+}

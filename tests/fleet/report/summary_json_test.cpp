@@ -60,9 +60,11 @@ TEST_CASE("the JSON keeps its fields, the total last, and adds the verdict's cod
   CHECK(total["requests"] == 6082);
   CHECK(total["failures"] == 6);
   CHECK(total["response_ms"]["p95"] == s.total.p95_ms);
-  CHECK(
-      total["failures_by_reason"] ==
-      nlohmann::json{{"timeout", 3}, {"inflight_cap", 0}, {"not_sent", 3}, {"unacknowledged", 0}});
+  CHECK(total["failures_by_reason"] == nlohmann::json{{"timeout", 3},
+                                                      {"inflight_cap", 0},
+                                                      {"not_sent", 3},
+                                                      {"unacknowledged", 0},
+                                                      {"fleet_fault", 0}});
   CHECK(j["topics"][0]["name"] == topic_pattern(Topic::set_config));
   CHECK_FALSE(j["topics"][0].contains("response_ms"));  // received only: no PUBACKs
   CHECK(j["valid"] == true);
@@ -237,6 +239,9 @@ TEST_CASE("docs/summary-json.md documents every field the JSON has, and no other
   cloud.round_trip.record(1500);
   cloud.differences.push_back({"1e0000000001", "1 power-off not followed by the will", false});
   s.cloud = cloud;
+  s.faults.push_back({.event = {.at = Seconds(30), .kind = FaultKind::stall, .lasting = Seconds(5)},
+                      .lamps = 4,
+                      .recovered_after_s = 7.0});
   const auto j = json_of(s);
   const auto written = lampi::testing::paths_of(j);
   const std::string doc = lampi::testing::summary_json_doc();

@@ -1,0 +1,71 @@
+// A soak compressed into a minute, as CI can afford it: lamps churning, killed, stalled and
+// all dropped at once, web users sending commands through the cloud stand-in, and at the
+// end every acknowledged message, command and will accounted for (the long version is
+// tests/bench/soak.sh).
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/fleet/app/cli_runner.hpp"
+#include "tests/support/read_text.hpp"
+
+using namespace lampi::testing;
+
+TEST_CASE("a compressed soak with churn, kills, a stall and a storm ends OK with nothing lost") {
+  TempDir dir;
+  auto config = dir.write("soak.yaml", R"(lamps: 300
+broker:
+  reconnect: {base: 1s, cap: 3s}
+connect:
+  hatch_rate: 300
+run:
+  duration: 50s
+workload:
+  profiles: {touch-drag: 60, idle: 40}
+cloud:
+  mode: active
+  association_delay: 1s
+  web_sessions_per_second: 5
+faults:
+  churn_per_hour: 20
+  churn_off_time: [2s, 4s]
+  events:
+    - {at: 12s, kind: kill, share: 0.25}
+    - {at: 22s, kind: stall, share: 0.2, lasting: 4s}
+    - {at: 32s, kind: storm}
+)");
+  auto json = (dir.path / "soak.json").string();
+  auto r = run_cli(fmt::format("run -c {} --metrics-listen \"\" --report {} --summary-json {}",
+                               config, (dir.path / "soak.html").string(), json));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "Verdict: OK"));
+  auto j = nlohmann::json::parse(read_text(json));
+  CHECK(j["verdict_code"] == "ok");
+  CHECK(j["outage"].is_null());
+  CHECK(j["stall"].is_null());
+  CHECK(j["lamps_cycled"].get<int>() > 20);
+  CHECK(j["disconnects"]["injected"].get<int>() > 300);  // the kill's, and the storm's
+  CHECK(j["disconnects"]["lost"] == 0);
+  REQUIRE(j["faults"].size() == 3);
+  for (const auto& f : j["faults"]) {
+    CAPTURE(f.dump());
+    CHECK(f["lamps"].get<int>() > 0);
+    CHECK_FALSE(f["recovered_after_s"].is_null());
+  }
+  CHECK(j["faults"][2]["lamps"].get<int>() > 250);  // the storm: every bridged lamp
+  const auto& c = j["cloud"];
+  CAPTURE(c.dump());
+  CHECK(c["passed"] == true);
+  CHECK(c["lost"] == 0);
+  CHECK(c["altered"] == 0);
+  CHECK(c["views_differ"] == 0);
+  CHECK(c["commands_lost"] == 0);
+  CHECK(c["wills_missing"] == 0);
+  CHECK(c["wills_expected"].get<int>() > 600);  // every cycle, kill and storm, and the stop
+  CHECK(c["wills_seen"].get<int>() >= c["wills_expected"].get<int>());
+  CHECK(c["associations_started"] == 300);
+  CHECK(c["commands_answered"].get<int>() > 100);
+  CHECK(c["settled"] == true);
+}
