@@ -116,9 +116,10 @@ class Fields {
   std::string source_;
 };
 
-LatencyHistogram read_histogram(const Fields& f, const Json& row, const std::string& path) {
-  const Json& h = f.at(row, path, "latency_histogram");
-  const std::string hp = path + ".latency_histogram";
+LatencyHistogram read_histogram(const Fields& f, const Json& row, const std::string& path,
+                                std::string_view key = "latency_histogram") {
+  const Json& h = f.at(row, path, key);
+  const std::string hp = path + "." + std::string(key);
   std::vector<LatencyHistogram::Bucket> buckets;
   const Json& list = f.at(h, hp, "buckets");
   if (!list.is_array()) f.fail(hp + ".buckets", "expected an array of [upper_us, count]");
@@ -157,7 +158,7 @@ TopicRow read_row(const Fields& f, const Json& row, const std::string& path) {
 std::optional<VerdictCode> verdict_code_named(std::string_view code) {
   for (auto c : {VerdictCode::ok, VerdictCode::broker_saturated, VerdictCode::generator_saturated,
                  VerdictCode::not_connected, VerdictCode::interrupted, VerdictCode::outage,
-                 VerdictCode::stalled, VerdictCode::duplicate_ids})
+                 VerdictCode::stalled, VerdictCode::duplicate_ids, VerdictCode::cloud_mismatch})
     if (verdict_names(c).code == code) return c;
   return std::nullopt;
 }
@@ -309,6 +310,85 @@ std::optional<Outage> merged_outage(std::span<const ShardSummary> shards,
 
 }  // namespace
 
+// The "cloud" object summary_json.cpp's cloud_json() writes.
+CloudAccounting read_cloud(const Fields& f, const Json& c) {
+  CloudAccounting a;
+  const std::string mode = f.text(c, "cloud", "mode");
+  a.mode = mode == "active"    ? CloudMode::active
+           : mode == "observe" ? CloudMode::observe
+                               : CloudMode::off;
+  if (a.mode == CloudMode::off)
+    f.fail("cloud.mode", "expected active or observe; got " + quote_value(mode));
+  for (auto [field, key] : {std::pair{&CloudAccounting::lamps, "lamps"},
+                            {&CloudAccounting::lamps_consistent, "lamps_consistent"},
+                            {&CloudAccounting::acknowledged, "acknowledged"},
+                            {&CloudAccounting::received, "received"},
+                            {&CloudAccounting::lost, "lost"},
+                            {&CloudAccounting::extra, "extra"},
+                            {&CloudAccounting::altered, "altered"},
+                            {&CloudAccounting::views_differ, "views_differ"},
+                            {&CloudAccounting::commands_seen, "commands_seen"},
+                            {&CloudAccounting::commands_received, "commands_received"},
+                            {&CloudAccounting::commands_lost, "commands_lost"},
+                            {&CloudAccounting::commands_sent, "commands_sent"},
+                            {&CloudAccounting::commands_answered, "commands_answered"},
+                            {&CloudAccounting::commands_unanswered, "commands_unanswered"},
+                            {&CloudAccounting::associations_started, "associations_started"},
+                            {&CloudAccounting::associations_completed, "associations_completed"},
+                            {&CloudAccounting::wills_expected, "wills_expected"},
+                            {&CloudAccounting::wills_seen, "wills_seen"},
+                            {&CloudAccounting::wills_missing, "wills_missing"},
+                            {&CloudAccounting::cloud_disconnects, "cloud_disconnects"},
+                            {&CloudAccounting::differences_total, "differences_total"},
+                            {&CloudAccounting::unexplained, "unexplained"}})
+    a.*field = f.count(c, "cloud", key);
+  a.settled = f.boolean(c, "cloud", "settled");
+  a.round_trip = read_histogram(f, c, "cloud", "round_trip");
+  for (const auto& d : f.array(c, "cloud", "differences")) {
+    LampDifference diff{f.text(d, "cloud.differences[]", "lamp"),
+                        f.text(d, "cloud.differences[]", "what"),
+                        f.boolean(d, "cloud.differences[]", "explained")};
+    if (!diff.explained && a.first_unexplained.empty())
+      a.first_unexplained = fmt::format("lamp {}: {}", diff.lamp, diff.what);
+    a.differences.push_back(std::move(diff));
+  }
+  if (a.unexplained > 0 && a.first_unexplained.empty())
+    a.first_unexplained = "(beyond the differences listed)";
+  return a;
+}
+
+void add_cloud(CloudAccounting& m, const CloudAccounting& s) {
+  m.mode = s.mode;
+  for (auto field : {&CloudAccounting::lamps,
+                     &CloudAccounting::lamps_consistent,
+                     &CloudAccounting::acknowledged,
+                     &CloudAccounting::received,
+                     &CloudAccounting::lost,
+                     &CloudAccounting::extra,
+                     &CloudAccounting::altered,
+                     &CloudAccounting::views_differ,
+                     &CloudAccounting::commands_seen,
+                     &CloudAccounting::commands_received,
+                     &CloudAccounting::commands_lost,
+                     &CloudAccounting::commands_sent,
+                     &CloudAccounting::commands_answered,
+                     &CloudAccounting::commands_unanswered,
+                     &CloudAccounting::associations_started,
+                     &CloudAccounting::associations_completed,
+                     &CloudAccounting::wills_expected,
+                     &CloudAccounting::wills_seen,
+                     &CloudAccounting::wills_missing,
+                     &CloudAccounting::cloud_disconnects,
+                     &CloudAccounting::differences_total,
+                     &CloudAccounting::unexplained})
+    m.*field += s.*field;
+  m.settled = m.settled && s.settled;
+  m.round_trip.merge(s.round_trip);
+  if (m.first_unexplained.empty()) m.first_unexplained = s.first_unexplained;
+  for (const auto& d : s.differences)
+    if (m.differences.size() < kMaxListedDifferences) m.differences.push_back(d);
+}
+
 RunSummary read_summary_json(std::string_view text, std::string_view source) {
   Json j;
   try {
@@ -404,6 +484,25 @@ RunSummary read_summary_json(std::string_view text, std::string_view source) {
     s.slos.push_back({f.text(slo, "slos[]", "name"), f.text(slo, "slos[]", "threshold"),
                       f.text(slo, "slos[]", "actual"), f.boolean(slo, "slos[]", "passed")});
   s.slos_passed = f.boolean(j, "", "slos_passed");
+  // Older builds wrote neither.
+  if (j.contains("cloud") && !j["cloud"].is_null()) s.cloud = read_cloud(f, j["cloud"]);
+  if (j.contains("lamps_cycled")) s.lamps_cycled = f.count(j, "", "lamps_cycled");
+  if (j.contains("faults"))
+    for (const auto& e : f.array(j, "", "faults")) {
+      FaultResult r;
+      r.event.at = Seconds(f.number(e, "faults[]", "at_s"));
+      const std::string kind = f.text(e, "faults[]", "kind");
+      r.event.kind = kind == "stall"   ? FaultKind::stall
+                     : kind == "storm" ? FaultKind::storm
+                                       : FaultKind::kill;
+      r.event.share = f.number(e, "faults[]", "share");
+      if (!f.at(e, "faults[]", "lasting_s").is_null())
+        r.event.lasting = Seconds(f.number(e, "faults[]", "lasting_s"));
+      r.lamps = f.count(e, "faults[]", "lamps");
+      if (!f.at(e, "faults[]", "recovered_after_s").is_null())
+        r.recovered_after_s = f.number(e, "faults[]", "recovered_after_s");
+      s.faults.push_back(r);
+    }
   if (j.contains("merged_from"))  // older builds did not write it: a run, not a merge
     for (const auto& part : f.array(j, "", "merged_from")) {
       auto part_code = verdict_code_named(f.text(part, "merged_from[]", "verdict_code"));
@@ -479,6 +578,25 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
     m.unacked_at_end += s.unacked_at_end;
     m.unacked_at_power_off += s.unacked_at_power_off;
     m.unsent_at_stop += s.unsent_at_stop;
+    m.lamps_cycled += s.lamps_cycled;
+    if (s.cloud) {
+      if (!m.cloud) m.cloud.emplace();
+      add_cloud(*m.cloud, *s.cloud);
+    }
+    // The same events in every shard (one config): their lamps add up, and the fleet is
+    // whole again when its slowest shard is.
+    if (m.faults.empty()) {
+      m.faults = s.faults;
+    } else {
+      for (std::size_t i = 0; i < m.faults.size() && i < s.faults.size(); ++i) {
+        m.faults[i].lamps += s.faults[i].lamps;
+        if (!m.faults[i].recovered_after_s || !s.faults[i].recovered_after_s)
+          m.faults[i].recovered_after_s.reset();
+        else
+          m.faults[i].recovered_after_s =
+              std::max(*m.faults[i].recovered_after_s, *s.faults[i].recovered_after_s);
+      }
+    }
     // The lag histograms stay with each shard: the fleet is judged by its worst shard, which
     // is what a generator that fell behind anywhere means for the whole run.
     m.schedule_lag_p50_ms = std::max(m.schedule_lag_p50_ms, s.schedule_lag_p50_ms);

@@ -297,3 +297,60 @@ TEST_CASE("a file that is not a summary this build can add up is named with its 
     CHECK(std::string(e.what()).starts_with("cut.json: is not JSON"));
   }
 }
+
+namespace {
+
+// One shard's cloud accounting: `lost` acknowledged messages of one lamp never arrived.
+CloudAccounting shard_cloud(std::size_t shard, std::uint64_t lost) {
+  CloudAccounting a;
+  a.mode = CloudMode::active;
+  a.lamps = a.lamps_consistent = 10;
+  a.acknowledged = 100 * (shard + 1);
+  a.received = a.acknowledged - lost;
+  a.commands_sent = a.commands_answered = 5;
+  a.wills_expected = a.wills_seen = 10;
+  a.round_trip.record(1000 * static_cast<std::int64_t>(shard + 1));
+  if (lost > 0) {
+    a.lost = lost;
+    a.lamps_consistent = 9;
+    a.differences_total = a.unexplained = 1;
+    a.differences.push_back(
+        {"1e0000000003", std::to_string(lost) + " acknowledged messages never reached the cloud",
+         false});
+  }
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("the shards' cloud accountings and faults add up, and one shard's loss is the fleet's") {
+  ThreeProcesses p;
+  for (std::size_t i = 0; i < 3; ++i) {
+    RunSummary s = p.files[i].summary;
+    s.cloud = shard_cloud(i, i == 1 ? 2 : 0);
+    s.lamps_cycled = i;
+    s.faults.push_back({.event = {.at = Seconds(10), .kind = FaultKind::kill, .share = 0.2},
+                        .lamps = 2,
+                        .recovered_after_s = 3.0 + static_cast<double>(i)});
+    s.verdict = judge_run(s);
+    p.files[i].summary = read_summary_json(render_json(s), p.files[i].source);
+  }
+  CHECK(p.files[1].summary.verdict.code == VerdictCode::cloud_mismatch);
+  RunSummary m = merge_summaries(p.files);
+  REQUIRE(m.cloud);
+  CHECK(m.cloud->lamps == 30);
+  CHECK(m.cloud->lamps_consistent == 29);
+  CHECK(m.cloud->acknowledged == 600);
+  CHECK(m.cloud->lost == 2);
+  CHECK(m.cloud->round_trip.count() == 3);
+  CHECK(m.cloud->commands_answered == 15);
+  REQUIRE(m.cloud->differences.size() == 1);
+  CHECK(m.cloud->first_unexplained ==
+        "lamp 1e0000000003: 2 acknowledged messages never reached the cloud");
+  CHECK(m.verdict.code == VerdictCode::cloud_mismatch);
+  CHECK(m.lamps_cycled == 3);
+  REQUIRE(m.faults.size() == 1);
+  CHECK(m.faults[0].lamps == 6);
+  REQUIRE(m.faults[0].recovered_after_s);
+  CHECK(*m.faults[0].recovered_after_s == 5.0);  // the slowest shard's
+}
