@@ -84,3 +84,41 @@ TEST_CASE("a state file that cannot be read stops the run before anything connec
   CHECK(contains(r.output, "Every lamp starts anew (--fresh)"));
   CHECK(nlohmann::json::parse(read_text(state))["lamps"].size() == 3);
 }
+
+TEST_CASE("a fleet restarted mid-soak from its state file shows the cloud the same lamps") {
+  // The first run's web users leave each lamp a colour of its own; the second run, started
+  // from the state file, must show the cloud exactly what the first left: the same retained
+  // lamp/changed of every lamp, and an accounting with no difference.
+  TempDir dir;
+  const std::string state = (dir.path / "lamps.json").string();
+  const std::string second_json = (dir.path / "second.json").string();
+  auto config = dir.write("web.yaml",
+                          "cloud:\n  association_delay: 300ms\n  web_sessions_per_second: 20\n");
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  auto retained_changed = [&] {
+    auto r = run_shell(fmt::format(
+        "mosquitto_sub -p {} -t 'devices/+/lamp/changed' -v --retained-only -W 3 -C 8 | sort",
+        broker.port()));
+    return r.output;
+  };
+  auto first = run_cli(fmt::format(
+      "run -c {} -n 8 -d 5s -p idle --cloud active --report \"\" --metrics-listen \"\" "
+      "-b mqtt://127.0.0.1:{} --state-file {}",
+      config, broker.port(), state));
+  CAPTURE(first.output);
+  REQUIRE(first.exit_code == 0);
+  const std::string before = retained_changed();
+  CAPTURE(before);
+  CHECK(contains(before, "_web_client"));  // the web users left their mark
+  auto second = run_cli(fmt::format(
+      "run -n 8 -d 3s -p idle --cloud observe --report \"\" --metrics-listen \"\" "
+      "-b mqtt://127.0.0.1:{} --state-file {} --summary-json {}",
+      broker.port(), state, second_json));
+  CAPTURE(second.output);
+  CHECK(second.exit_code == 0);
+  CHECK(contains(second.output, "Restored 8 lamps' state from " + state));
+  auto b = nlohmann::json::parse(read_text(second_json));
+  CHECK(b["cloud"]["passed"] == true);
+  CHECK(b["cloud"]["views_differ"] == 0);
+  CHECK(retained_changed() == before);
+}
