@@ -16,6 +16,7 @@
 
 #include "fleet/app/build_info.hpp"
 #include "fleet/app/certs_command.hpp"
+#include "fleet/app/cloud_command.hpp"
 #include "fleet/app/logging.hpp"
 #include "fleet/app/merge_command.hpp"
 #include "fleet/app/number_option.hpp"
@@ -302,6 +303,23 @@ int main(int argc, char** argv) {
   add_log_level(*certs, log_level);
   add_environment_names(*certs);
 
+  std::string cloud_config;
+  Overrides cloud_overrides;
+  bool cloud_observe = false;
+  auto* cloud_cmd = app.add_subcommand(
+      "cloud",
+      "Be the course's EC2 side for lamps that run elsewhere: associate them and have web "
+      "users move their sliders (or, with --observe, only watch), timing each command");
+  cloud_cmd->add_option("-c,--config", cloud_config, "YAML config: its broker and cloud sections")
+      ->check(CLI::ExistingFile);
+  cloud_cmd->add_option("-b,--broker", cloud_overrides.broker,
+                        "The broker the lamps use, mqtt://host:port");
+  cloud_cmd->add_option("-d,--duration", cloud_overrides.duration,
+                        "How long (default: until Ctrl-C)");
+  cloud_cmd->add_flag("--observe", cloud_observe, "Only listen: never publish");
+  add_log_level(*cloud_cmd, log_level);
+  add_environment_names(*cloud_cmd);
+
   MergeOptions merge_options;
   auto* merge = app.add_subcommand(
       "merge",
@@ -335,6 +353,11 @@ int main(int argc, char** argv) {
   auto log = make_logger(parse_log_level(log_level).value_or(spdlog::level::info), terminal);
   try {
     if (*merge) return merge_shards(merge_options, *log);
+    if (*cloud_cmd) {
+      FleetConfig c = build_config(cloud_config, cloud_overrides);
+      c.cloud.mode = cloud_observe ? CloudMode::observe : CloudMode::active;
+      return run_cloud_alone(c, stop_signals, *log);
+    }
     if (*certs) {
       FleetConfig c = build_config(certs_config, certs_overrides);
       require_shard_index(c);

@@ -89,13 +89,6 @@ OutputPlan plan_outputs(const FleetConfig& c, spdlog::logger& log) {
   return plan;
 }
 
-// Waits up to `timeout` for a stop signal; true if one came.
-bool wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
-  timespec ts{static_cast<time_t>(timeout.count() / 1000),
-              static_cast<long>((timeout.count() % 1000) * 1000000)};
-  return sigtimedwait(&set, nullptr, &ts) > 0;
-}
-
 // The state file, whole or not at all; a save that fails is said and tried again at the
 // next, the run goes on. False when it could not be written.
 bool save_states(FleetEngine& engine, const std::string& path, spdlog::logger& log) {
@@ -242,7 +235,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     double last_state_save = 0;
     const double planned_s = config.duration.count();
     while (!engine.finished()) {
-      bool signalled = wait_for_signal(signals.set(), std::chrono::milliseconds(1000));
+      bool signalled = signals.wait_for(std::chrono::milliseconds(1000));
       watch_local_broker();
       double now_s = elapsed();
       auto sample = meter.sample(now_s);

@@ -1,6 +1,8 @@
 // The signals that stop a run, blocked from construction until the process ends.
 #pragma once
 
+#include <chrono>
+
 #include <signal.h>
 
 namespace lampi::fleet {
@@ -30,6 +32,12 @@ class BlockedStopSignals {
   BlockedStopSignals(const BlockedStopSignals&) = delete;
   BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
   const sigset_t& set() const { return set_; }
+  // Waits up to `timeout` for one of them; true if one came (and is taken).
+  bool wait_for(std::chrono::milliseconds timeout) const {
+    timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                static_cast<long>((timeout.count() % 1000) * 1000000)};
+    return sigtimedwait(&set_, nullptr, &ts) > 0;
+  }
 
  private:
   sigset_t set_;

@@ -85,3 +85,28 @@ TEST_CASE("a cloud stand-in without a plain listener to go to is refused before 
   CHECK(contains(bad.output, "--cloud"));
   CHECK(contains(bad.output, "must be off, active or observe"));
 }
+
+TEST_CASE("lampi-fleet cloud on its own associates a fleet that runs in another process") {
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  auto config = dir.write("cloud.yaml",
+                          "cloud:\n  association_delay: 300ms\n  web_sessions_per_second: 10\n");
+  const std::string cloud_log = (dir.path / "cloud.log").string();
+  // The stand-in first, for 9 s; the lamps, in their own process, for 5 s within them.
+  auto r = run_shell(fmt::format(
+      "{0} cloud -c {1} -b mqtt://127.0.0.1:{2} -d 9s > {3} 2>&1 & sleep 1; "
+      "{0} run -n 6 -d 5s -p idle -b mqtt://127.0.0.1:{2} --metrics-listen \"\" --report \"\"; "
+      "wait",
+      tool_command(), config, broker.port(), cloud_log));
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 0);
+  const std::string out = read_text(cloud_log);
+  CAPTURE(out);
+  CHECK(contains(out, "Cloud stand-in (active: associating lamps, web users moving sliders)"));
+  CHECK(contains(out, "Cloud (active): 6 lamps heard"));
+  CHECK(contains(out, "associations 6 started, 6 completed"));
+  CHECK_FALSE(contains(out, "round trip none timed"));
+  auto none = run_cli("cloud -d 1s");
+  CHECK(none.exit_code == 2);
+  CHECK(contains(none.output, "needs the broker the lamps use: give --broker"));
+}

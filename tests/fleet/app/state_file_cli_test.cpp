@@ -92,8 +92,8 @@ TEST_CASE("a fleet restarted mid-soak from its state file shows the cloud the sa
   TempDir dir;
   const std::string state = (dir.path / "lamps.json").string();
   const std::string second_json = (dir.path / "second.json").string();
-  auto config = dir.write("web.yaml",
-                          "cloud:\n  association_delay: 300ms\n  web_sessions_per_second: 20\n");
+  auto config =
+      dir.write("web.yaml", "cloud:\n  association_delay: 300ms\n  web_sessions_per_second: 20\n");
   auto broker = lampi::fleet::MosquittoProcess::start({});
   auto retained_changed = [&] {
     auto r = run_shell(fmt::format(
@@ -101,19 +101,19 @@ TEST_CASE("a fleet restarted mid-soak from its state file shows the cloud the sa
         broker.port()));
     return r.output;
   };
-  auto first = run_cli(fmt::format(
-      "run -c {} -n 8 -d 5s -p idle --cloud active --report \"\" --metrics-listen \"\" "
-      "-b mqtt://127.0.0.1:{} --state-file {}",
-      config, broker.port(), state));
+  auto first = run_cli(
+      fmt::format("run -c {} -n 8 -d 5s -p idle --cloud active --report \"\" --metrics-listen \"\" "
+                  "-b mqtt://127.0.0.1:{} --state-file {}",
+                  config, broker.port(), state));
   CAPTURE(first.output);
   REQUIRE(first.exit_code == 0);
   const std::string before = retained_changed();
   CAPTURE(before);
   CHECK(contains(before, "_web_client"));  // the web users left their mark
-  auto second = run_cli(fmt::format(
-      "run -n 8 -d 3s -p idle --cloud observe --report \"\" --metrics-listen \"\" "
-      "-b mqtt://127.0.0.1:{} --state-file {} --summary-json {}",
-      broker.port(), state, second_json));
+  auto second = run_cli(
+      fmt::format("run -n 8 -d 3s -p idle --cloud observe --report \"\" --metrics-listen \"\" "
+                  "-b mqtt://127.0.0.1:{} --state-file {} --summary-json {}",
+                  broker.port(), state, second_json));
   CAPTURE(second.output);
   CHECK(second.exit_code == 0);
   CHECK(contains(second.output, "Restored 8 lamps' state from " + state));
