@@ -154,11 +154,20 @@ CloudAccounting account_for_lamps(CloudStandIn& cloud, const FleetEngine& engine
   // A will comes at once for a closed socket; 1.5 keepalives is the broker's bound when the
   // close never reached it.
   const auto wait = std::chrono::seconds(95);
-  if (!cloud.settle(std::move(wills), wait))
-    log.warn(
-        "The cloud stand-in did not hear the broker's last deliveries and every will "
-        "within {} s",
-        wait.count());
+  // Not connected, it answers at once: nothing more can come.
+  const bool connected = cloud.connected();
+  if (!cloud.settle(std::move(wills), wait)) {
+    if (connected)
+      log.warn(
+          "The cloud stand-in did not hear the broker's last deliveries and every will "
+          "within {} s",
+          wait.count());
+    else
+      log.warn(
+          "The cloud stand-in is not connected to the broker at the end: the broker's last "
+          "deliveries and wills cannot be awaited, and what it missed is counted as "
+          "explained");
+  }
   cloud.stop();
   return reconcile(engine.config().cloud.mode, ledgers, cloud.lamps(), cloud.totals());
 }

@@ -92,6 +92,11 @@ bool CloudStandIn::settle(std::unordered_map<std::uint64_t, std::uint64_t> expec
   auto done = std::make_shared<std::promise<bool>>();
   auto future = done->get_future();
   asio::post(io_, [this, done, wills = std::move(expected_wills)]() mutable {
+    // Cut off from the broker (it went away with the run), nothing more will come: no wait.
+    if (link_.state() != BridgeLink::State::connected) {
+      done->set_value(false);
+      return;
+    }
     expected_wills_ = std::move(wills);
     settled_promise_ = std::move(done);
     send_flush();
@@ -111,6 +116,7 @@ void CloudStandIn::connect() {
 
 void CloudStandIn::on_link_connected(BridgeLink&) {
   connected_once_ = true;
+  connected_.store(true, std::memory_order_relaxed);
   // The association store first: its retained messages then arrive before the bridge
   // states, so a lamp associated in an earlier run is not asked again.
   link_.subscribe("devices/+/lamp/associated", 2);
@@ -123,6 +129,7 @@ void CloudStandIn::on_link_connected(BridgeLink&) {
 }
 
 void CloudStandIn::on_link_lost(BridgeLink&, int) {
+  connected_.store(false, std::memory_order_relaxed);
   if (connected_once_) bump(counters_.disconnects);
   reconnect_at_ = Clock::now() + kReconnectPause;
 }

@@ -61,9 +61,12 @@ class CloudStandIn final : public LinkEvents {
   std::uint64_t commands_pending() const;
   // Thread-safe, after the lamps have stopped: waits until the broker has delivered
   // everything it took before now (a message of our own, echoed) and every expected will
-  // (lamp id -> wills it owes) has come, or until `wait` passes. True if both came.
+  // (lamp id -> wills it owes) has come, or until `wait` passes. True if both came; false
+  // at once when the stand-in is not connected then.
   bool settle(std::unordered_map<std::uint64_t, std::uint64_t> expected_wills,
               std::chrono::milliseconds wait);
+  // Thread-safe: its connection to the broker is up.
+  bool connected() const { return connected_.load(std::memory_order_relaxed); }
   // Ends the thread; what it kept can then be read.
   void stop();
 
@@ -142,6 +145,7 @@ class CloudStandIn final : public LinkEvents {
   std::shared_ptr<std::promise<bool>> settled_promise_;
   std::shared_ptr<std::promise<bool>> ready_promise_;
   bool connected_once_ = false;
+  std::atomic<bool> connected_{false};
   bool settled_ = true;
   CloudCounters counters_;
   CloudTotals totals_;

@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "fleet/broker/mosquitto_process.hpp"
 #include "tests/fleet/app/cli_runner.hpp"
@@ -109,4 +111,34 @@ TEST_CASE("lampi-fleet cloud on its own associates a fleet that runs in another 
   auto none = run_cli("cloud -d 1s");
   CHECK(none.exit_code == 2);
   CHECK(contains(none.output, "needs the broker the lamps use: give --broker"));
+}
+
+TEST_CASE("a broker that dies for good with --cloud: OUTAGE, its losses the outage's, no wait") {
+  using namespace std::chrono_literals;
+  auto broker = lampi::fleet::MosquittoProcess::start({});
+  TempDir dir;
+  std::atomic<bool> run_over = false;
+  std::thread outage([&] {
+    std::this_thread::sleep_for(3s);
+    broker.kill();  // and never back
+    while (!run_over) std::this_thread::sleep_for(50ms);
+  });
+  auto json = (dir.path / "s.json").string();
+  auto r = run_cli(
+      fmt::format("run -n 10 -d 6s --cloud observe -b mqtt://127.0.0.1:{} --metrics-listen \"\" "
+                  "--report \"\" --summary-json {}",
+                  broker.port(), json));
+  run_over = true;
+  outage.join();
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 5);
+  CHECK(contains(r.output, "Verdict: OUTAGE: "));
+  // The stand-in went with the broker: nothing to wait for at the end, and what it missed
+  // is explained by its own lost connection, not a CLOUD MISMATCH.
+  CHECK(contains(r.output, "The cloud stand-in is not connected to the broker at the end"));
+  CHECK_FALSE(contains(r.output, "did not hear the broker's last deliveries"));
+  auto j = nlohmann::json::parse(read_text(json));
+  CHECK(j["cloud"]["cloud_disconnects"].get<int>() >= 1);
+  CHECK(j["cloud"]["settled"] == false);
+  CHECK(j["cloud"]["unexplained"] == 0);
 }
