@@ -10,6 +10,7 @@
 #include "fleet/cloud/cloud_stand_in.hpp"
 #include "fleet/engine/mosquitto_library.hpp"
 #include "fleet/engine/preflight.hpp"
+#include "fleet/report/cloud_report.hpp"
 #include "fleet/report/verdict.hpp"
 
 namespace lampi::fleet {
@@ -17,10 +18,6 @@ namespace lampi::fleet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ms(std::int64_t us) {
-  return static_cast<double>(us) / 1000.0;
-}
 
 }  // namespace
 
@@ -38,14 +35,8 @@ int run_cloud_alone(const FleetConfig& config, const BlockedStopSignals& signals
         target->host + ":50001");
   MosquittoLibrary mosquitto;
   const ResolvedBroker at = resolve_broker(*target);
-  LinkSettings link;
-  link.host = at.numeric_host;
-  link.port = at.port;
-  link.clean_session = true;
-  link.username = config.username;
-  link.password = config.password;
   const std::string client = fmt::format("lampi-fleet-cloud-{}", getpid());
-  CloudStandIn cloud(config.cloud, link, CloudScope{}, config.seed, client);
+  CloudStandIn cloud(config.cloud, cloud_link(at, config), CloudScope{}, config.seed, client);
   if (!cloud.start(std::chrono::seconds(10))) {
     log.error("The cloud stand-in ({}) could not connect to {}:{} and subscribe within 10 s",
               client, at.numeric_host, at.port);
@@ -92,11 +83,7 @@ int run_cloud_alone(const FleetConfig& config, const BlockedStopSignals& signals
       "completed | set_config seen {}, web commands sent {}, answered {} | round trip {} | "
       "stand-in disconnects {}\n",
       active ? "active" : "observe", lamps.size(), heard, wills, totals.associations_started,
-      totals.associations_completed, seen, sent, answered,
-      h.count() ? fmt::format("p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms", ms(h.percentile(0.5)),
-                              ms(h.percentile(0.95)), ms(h.percentile(0.99)))
-                : std::string("none timed"),
-      totals.disconnects);
+      totals.associations_completed, seen, sent, answered, round_trip_text(h), totals.disconnects);
   return kExitOk;
 }
 

@@ -116,12 +116,6 @@ std::unique_ptr<CloudStandIn> start_cloud(const FleetConfig& config,
                                           const ResolvedBroker& lamps_broker, spdlog::logger& log) {
   if (config.cloud.mode == CloudMode::off) return nullptr;
   ResolvedBroker at = config.cloud.url ? resolve_broker(*config.cloud.url) : lamps_broker;
-  LinkSettings link{.host = at.numeric_host,
-                    .port = at.port,
-                    .keepalive_seconds = 60,
-                    .clean_session = true,
-                    .username = config.username,
-                    .password = config.password};
   const LampSlice slice = shard_slice(config);
   CloudScope scope{.first_id = config.device_id_base + slice.first, .count = slice.count};
   CloudConfig cloud = config.cloud;
@@ -129,7 +123,8 @@ std::unique_ptr<CloudStandIn> start_cloud(const FleetConfig& config,
   cloud.web_sessions_per_second /= static_cast<double>(config.shard.count);
   auto client =
       "lampi-fleet-cloud-" + model::device_id_at(config.device_id_base, slice.first).str();
-  auto stand_in = std::make_unique<CloudStandIn>(cloud, link, scope, config.seed, client);
+  auto stand_in =
+      std::make_unique<CloudStandIn>(cloud, cloud_link(at, config), scope, config.seed, client);
   if (!stand_in->start(std::chrono::seconds(10)))
     throw std::runtime_error(fmt::format(
         "the cloud stand-in ({}) could not connect to {}:{} and subscribe within 10 s; check "

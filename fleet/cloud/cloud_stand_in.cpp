@@ -39,6 +39,17 @@ std::string hex_code(model::Rng& rng) {
 
 }  // namespace
 
+LinkSettings cloud_link(const ResolvedBroker& at, const FleetConfig& config) {
+  LinkSettings link;
+  link.host = at.numeric_host;
+  link.port = at.port;
+  link.keepalive_seconds = 60;
+  link.clean_session = true;
+  link.username = config.username;
+  link.password = config.password;
+  return link;
+}
+
 CloudStandIn::CloudStandIn(const CloudConfig& config, LinkSettings link, CloudScope scope,
                            std::uint64_t seed, std::string client_id)
     : config_(config),

@@ -30,6 +30,7 @@
 #include "fleet/cloud/web_page.hpp"
 #include "fleet/config/fleet_config.hpp"
 #include "fleet/engine/bridge_link.hpp"
+#include "fleet/engine/fleet_engine.hpp"
 #include "fleet/stats/cloud_accounting.hpp"
 #include "fleet/stats/fleet_stats.hpp"
 
@@ -44,6 +45,10 @@ struct CloudScope {
     return count == 0 || (id >= first_id && id - first_id < count);
   }
 };
+
+// How the stand-in connects: to `at`, with the fleet's user name and password, a clean
+// session (what it would find kept from an earlier run is not this run's).
+LinkSettings cloud_link(const ResolvedBroker& at, const FleetConfig& config);
 
 class CloudStandIn final : public LinkEvents {
  public:

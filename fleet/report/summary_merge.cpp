@@ -319,29 +319,7 @@ CloudAccounting read_cloud(const Fields& f, const Json& c) {
                                : CloudMode::off;
   if (a.mode == CloudMode::off)
     f.fail("cloud.mode", "expected active or observe; got " + quote_value(mode));
-  for (auto [field, key] : {std::pair{&CloudAccounting::lamps, "lamps"},
-                            {&CloudAccounting::lamps_consistent, "lamps_consistent"},
-                            {&CloudAccounting::acknowledged, "acknowledged"},
-                            {&CloudAccounting::received, "received"},
-                            {&CloudAccounting::lost, "lost"},
-                            {&CloudAccounting::extra, "extra"},
-                            {&CloudAccounting::altered, "altered"},
-                            {&CloudAccounting::views_differ, "views_differ"},
-                            {&CloudAccounting::commands_seen, "commands_seen"},
-                            {&CloudAccounting::commands_received, "commands_received"},
-                            {&CloudAccounting::commands_lost, "commands_lost"},
-                            {&CloudAccounting::commands_sent, "commands_sent"},
-                            {&CloudAccounting::commands_answered, "commands_answered"},
-                            {&CloudAccounting::commands_unanswered, "commands_unanswered"},
-                            {&CloudAccounting::associations_started, "associations_started"},
-                            {&CloudAccounting::associations_completed, "associations_completed"},
-                            {&CloudAccounting::wills_expected, "wills_expected"},
-                            {&CloudAccounting::wills_seen, "wills_seen"},
-                            {&CloudAccounting::wills_missing, "wills_missing"},
-                            {&CloudAccounting::cloud_disconnects, "cloud_disconnects"},
-                            {&CloudAccounting::differences_total, "differences_total"},
-                            {&CloudAccounting::unexplained, "unexplained"}})
-    a.*field = f.count(c, "cloud", key);
+  for (const auto& field : kCloudCounts) a.*field.member = f.count(c, "cloud", field.name);
   a.settled = f.boolean(c, "cloud", "settled");
   a.round_trip = read_histogram(f, c, "cloud", "round_trip");
   for (const auto& d : f.array(c, "cloud", "differences")) {
@@ -359,29 +337,7 @@ CloudAccounting read_cloud(const Fields& f, const Json& c) {
 
 void add_cloud(CloudAccounting& m, const CloudAccounting& s) {
   m.mode = s.mode;
-  for (auto field : {&CloudAccounting::lamps,
-                     &CloudAccounting::lamps_consistent,
-                     &CloudAccounting::acknowledged,
-                     &CloudAccounting::received,
-                     &CloudAccounting::lost,
-                     &CloudAccounting::extra,
-                     &CloudAccounting::altered,
-                     &CloudAccounting::views_differ,
-                     &CloudAccounting::commands_seen,
-                     &CloudAccounting::commands_received,
-                     &CloudAccounting::commands_lost,
-                     &CloudAccounting::commands_sent,
-                     &CloudAccounting::commands_answered,
-                     &CloudAccounting::commands_unanswered,
-                     &CloudAccounting::associations_started,
-                     &CloudAccounting::associations_completed,
-                     &CloudAccounting::wills_expected,
-                     &CloudAccounting::wills_seen,
-                     &CloudAccounting::wills_missing,
-                     &CloudAccounting::cloud_disconnects,
-                     &CloudAccounting::differences_total,
-                     &CloudAccounting::unexplained})
-    m.*field += s.*field;
+  for (const auto& field : kCloudCounts) m.*field.member += s.*field.member;
   m.settled = m.settled && s.settled;
   m.round_trip.merge(s.round_trip);
   if (m.first_unexplained.empty()) m.first_unexplained = s.first_unexplained;

@@ -5,6 +5,7 @@
 // are compared.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -92,6 +93,37 @@ struct CloudAccounting {
 };
 
 inline constexpr std::size_t kMaxListedDifferences = 20;
+
+// Every count of a CloudAccounting under its name in the summary JSON: what writing it,
+// reading it back and adding shards up go through, so none of them can miss one.
+struct CloudCountField {
+  std::uint64_t CloudAccounting::*member;
+  const char* name;
+};
+inline constexpr std::array<CloudCountField, 22> kCloudCounts{{
+    {&CloudAccounting::lamps, "lamps"},
+    {&CloudAccounting::lamps_consistent, "lamps_consistent"},
+    {&CloudAccounting::acknowledged, "acknowledged"},
+    {&CloudAccounting::received, "received"},
+    {&CloudAccounting::lost, "lost"},
+    {&CloudAccounting::extra, "extra"},
+    {&CloudAccounting::altered, "altered"},
+    {&CloudAccounting::views_differ, "views_differ"},
+    {&CloudAccounting::commands_seen, "commands_seen"},
+    {&CloudAccounting::commands_received, "commands_received"},
+    {&CloudAccounting::commands_lost, "commands_lost"},
+    {&CloudAccounting::commands_sent, "commands_sent"},
+    {&CloudAccounting::commands_answered, "commands_answered"},
+    {&CloudAccounting::commands_unanswered, "commands_unanswered"},
+    {&CloudAccounting::associations_started, "associations_started"},
+    {&CloudAccounting::associations_completed, "associations_completed"},
+    {&CloudAccounting::wills_expected, "wills_expected"},
+    {&CloudAccounting::wills_seen, "wills_seen"},
+    {&CloudAccounting::wills_missing, "wills_missing"},
+    {&CloudAccounting::cloud_disconnects, "cloud_disconnects"},
+    {&CloudAccounting::differences_total, "differences_total"},
+    {&CloudAccounting::unexplained, "unexplained"},
+}};
 
 // What the stand-in itself counted besides its lamps.
 struct CloudTotals {

@@ -54,20 +54,12 @@ FleetConfig fleet_config(std::size_t lamps, const fleet::MosquittoProcess& broke
   return c;
 }
 
-fleet::LinkSettings cloud_link(const fleet::MosquittoProcess& broker) {
-  fleet::LinkSettings link;
-  link.host = broker.address();
-  link.port = broker.port();
-  link.clean_session = true;
-  return link;
-}
-
 // A run as run_command drives it: the stand-in up first, the lamps for `seconds`, web users
 // let go, the lamps powered off, the broker's last deliveries awaited, both sides compared.
 fleet::CloudAccounting run_with_cloud(const FleetConfig& c, const fleet::MosquittoProcess& broker,
                                       std::chrono::milliseconds run_for,
                                       const std::function<void()>& mid_run = {}) {
-  fleet::CloudStandIn cloud(c.cloud, cloud_link(broker),
+  fleet::CloudStandIn cloud(c.cloud, fleet::cloud_link({broker.address(), broker.port()}, c),
                             {.first_id = c.device_id_base, .count = c.lamps}, c.seed, "test-cloud");
   REQUIRE(cloud.start(10s));
   fleet::FleetEngine engine(c, {broker.address(), broker.port()});
