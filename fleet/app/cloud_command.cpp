@@ -83,7 +83,7 @@ int run_cloud_alone(const FleetConfig& config, const BlockedStopSignals& signals
       "completed | set_config seen {}, web commands sent {}, answered {} | round trip {} | "
       "stand-in disconnects {}\n",
       active ? "active" : "observe", lamps.size(), heard, wills, totals.associations_started,
-      totals.associations_completed, seen, sent, answered, round_trip_text(h), totals.disconnects);
+      totals.associations_completed, seen, sent, answered, latency_text(h), totals.disconnects);
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "fleet/app/broker_restarts.hpp"
 #include "fleet/app/build_info.hpp"
 #include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/cloud/cloud_stand_in.hpp"
@@ -112,6 +113,13 @@ bool save_states(FleetEngine& engine, const std::string& path, spdlog::logger& l
 
 // The cloud stand-in for this process's lamps, connected and subscribed before the first
 // lamp powers on, so it hears every message of theirs; null without `cloud:`.
+// How long after a lamp's connection closed its will may take to reach the cloud: the
+// broker's 1.5 keepalives (when the close never reached it) and a margin.
+std::chrono::milliseconds will_bound(const FleetConfig& config) {
+  return std::chrono::milliseconds(5000) +
+         std::chrono::duration_cast<std::chrono::milliseconds>(1.5 * config.model.keepalive);
+}
+
 std::unique_ptr<CloudStandIn> start_cloud(const FleetConfig& config,
                                           const ResolvedBroker& lamps_broker, spdlog::logger& log) {
   if (config.cloud.mode == CloudMode::off) return nullptr;
@@ -125,6 +133,7 @@ std::unique_ptr<CloudStandIn> start_cloud(const FleetConfig& config,
       "lampi-fleet-cloud-" + model::device_id_at(config.device_id_base, slice.first).str();
   auto stand_in =
       std::make_unique<CloudStandIn>(cloud, cloud_link(at, config), scope, config.seed, client);
+  stand_in->set_will_bound(will_bound(config));
   if (!stand_in->start(std::chrono::seconds(10)))
     throw std::runtime_error(fmt::format(
         "the cloud stand-in ({}) could not connect to {}:{} and subscribe within 10 s; check "
@@ -148,15 +157,15 @@ CloudAccounting account_for_lamps(CloudStandIn& cloud, const FleetEngine& engine
     if (l.own_drops > 0) wills.emplace(l.device_id, l.own_drops);
   // A will comes at once for a closed socket; 1.5 keepalives is the broker's bound when the
   // close never reached it.
-  const auto wait = std::chrono::seconds(95);
+  const auto wait = will_bound(engine.config());
   // Not connected, it answers at once: nothing more can come.
   const bool connected = cloud.connected();
   if (!cloud.settle(std::move(wills), wait)) {
     if (connected)
       log.warn(
           "The cloud stand-in did not hear the broker's last deliveries and every will "
-          "within {} s",
-          wait.count());
+          "within {:g} s",
+          std::chrono::duration<double>(wait).count());
     else
       log.warn(
           "The cloud stand-in is not connected to the broker at the end: the broker's last "
@@ -170,6 +179,9 @@ CloudAccounting account_for_lamps(CloudStandIn& cloud, const FleetEngine& engine
 MosquittoProcess start_local_broker(const FleetConfig& config) {
   MosquittoOptions opts;
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
+  // A restart keeps the sessions and retained messages, as a broker with a database does.
+  for (const auto& e : config.faults.events)
+    if (e.kind == FaultKind::restart) opts.persistence = true;
   // The cloud stand-in takes every lamp's messages on one connection: past mosquitto's
   // default queue of 1000 behind it (a reconnect storm's replays) the broker would drop
   // them, and the accounting would find them lost.
@@ -185,9 +197,11 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
                 MosquittoProcess* local) {
   spdlog::logger& log = *options.log;
   const BlockedStopSignals& signals = *options.stop_signals;
-  bool local_gone = false;  // said once, as soon as it is noticed
+  bool local_gone = false;                        // said once, as soon as it is noticed
+  const BrokerRestarts* restarts_seen = nullptr;  // set once the engine exists
   auto watch_local_broker = [&] {
     if (local == nullptr || local_gone || local->running()) return;
+    if (restarts_seen != nullptr && restarts_seen->broker_down()) return;  // on purpose
     local_gone = true;
     if (options.progress_to_terminal) fmt::print(stderr, "\r\033[K");
     log.error("The local mosquitto exited during the run ({}); the lamps cannot reconnect.",
@@ -224,6 +238,13 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
       // The URL carries the port actually bound, which is how a `:0` listener is found.
       log.info("Metrics: {} (and /healthz)", metrics->url());
     }
+    if (cloud)
+      engine.set_drop_listener(
+          [stand_in = cloud.get()](std::uint64_t id, std::chrono::steady_clock::time_point t) {
+            stand_in->expect_will(id, t);
+          });
+    BrokerRestarts restarts(config.faults.events, local, engine, log);
+    restarts_seen = &restarts;
     engine.start();
     ProgressMeter meter(engine.stats_view(), engine.interval_reader());
     FailureLog failure_log;
@@ -240,8 +261,9 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     const double planned_s = config.duration.count();
     while (!engine.finished()) {
       bool signalled = signals.wait_for(std::chrono::milliseconds(1000));
-      watch_local_broker();
       double now_s = elapsed();
+      if (!stopping) restarts.step(now_s);
+      watch_local_broker();
       auto sample = meter.sample(now_s);
       auto failure_lines = failure_log.lines(sample);
       if (!failure_lines.empty() && options.progress_to_terminal)
@@ -254,6 +276,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
         // With no duration a signal is how a run ends; otherwise it cut the run short.
         interrupted = signalled && planned_s > 0 && now_s < planned_s;
         if (options.progress_to_terminal) fmt::print(stderr, "\n");  // end the progress line
+        restarts.bring_back();
         log.info("Stopping: {} power-off of every lamp (at most {:.0f} s)...",
                  config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
                  config.stop_timeout.count());

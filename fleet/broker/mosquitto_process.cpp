@@ -614,6 +614,13 @@ void MosquittoProcess::restart() {
   launch(true);
 }
 
+void MosquittoProcess::start_again() {
+  if (dir_.empty())
+    throw std::logic_error("MosquittoProcess::start_again() on a moved-from object");
+  if (running()) throw std::logic_error("MosquittoProcess::start_again() while it runs");
+  launch(true);
+}
+
 std::string MosquittoProcess::log_tail(std::size_t max_lines) const {
   if (dir_.empty()) return {};
   std::string out = read_tail(log_path(), 0, max_lines);

@@ -83,6 +83,9 @@ class MosquittoProcess {
   void kill();
   // stop() if still running, then start again on the same port and config.
   void restart();
+  // After stop() (or a crash): start again on the same port and config, as restart() does
+  // without the stop, for a broker that was meant to stay down a while.
+  void start_again();
   // Also reaps a broker that died on its own.
   bool running() const;
 

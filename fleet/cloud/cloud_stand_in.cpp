@@ -44,7 +44,7 @@ LinkSettings cloud_link(const ResolvedBroker& at, const FleetConfig& config) {
   link.host = at.numeric_host;
   link.port = at.port;
   link.keepalive_seconds = 60;
-  link.clean_session = true;
+  link.clean_session = false;
   link.username = config.username;
   link.password = config.password;
   return link;
@@ -72,7 +72,7 @@ bool CloudStandIn::start(std::chrono::milliseconds wait) {
 
 void CloudStandIn::run() {
   last_tick_ = Clock::now();
-  connect();
+  forget_session();
   tick_timer_.expires_after(kTick);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) on_tick();
@@ -83,10 +83,41 @@ void CloudStandIn::run() {
 void CloudStandIn::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
+    const bool reachable = link_.state() == BridgeLink::State::connected;
     link_.drop();
-    io_.stop();
+    // Cut off, it cannot forget its session now; the next run's start will.
+    if (!reachable) {
+      io_.stop();
+      return;
+    }
+    phase_ = Phase::closing;
+    closing_deadline_ = Clock::now() + std::chrono::seconds(3);
+    forget_session();
   });
   thread_.join();
+}
+
+void CloudStandIn::expect_will(std::uint64_t id, std::chrono::steady_clock::time_point dropped) {
+  asio::post(io_, [this, id, dropped] {
+    if (!scope_.contains(id)) return;
+    Lamp& l = lamp(id);
+    // The drop's news can come after its will (another thread told us): a will that came
+    // just before is this drop's.
+    if (l.unmatched_will != Clock::time_point{} &&
+        l.unmatched_will >= dropped - std::chrono::milliseconds(100)) {
+      time_will(l, std::max(Clock::duration::zero(), l.unmatched_will - dropped));
+      l.unmatched_will = {};
+      return;
+    }
+    l.wills_owed.push_back(dropped);
+  });
+}
+
+void CloudStandIn::time_will(Lamp& l, Clock::duration delay) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
+  totals_.will_delay.record(us);
+  counters_.will_delay.record(us);
+  if (delay > will_bound_) ++l.seen.wills_late;
 }
 
 void CloudStandIn::stop_commands() {
@@ -105,6 +136,7 @@ bool CloudStandIn::settle(std::unordered_map<std::uint64_t, std::uint64_t> expec
   asio::post(io_, [this, done, wills = std::move(expected_wills)]() mutable {
     // Cut off from the broker (it went away with the run), nothing more will come: no wait.
     if (link_.state() != BridgeLink::State::connected) {
+      totals_.reachable_at_end = false;
       done->set_value(false);
       return;
     }
@@ -119,30 +151,67 @@ bool CloudStandIn::settle(std::unordered_map<std::uint64_t, std::uint64_t> expec
   return ok;
 }
 
+void CloudStandIn::forget_session() {
+  if (forgetter_.state() != BridgeLink::State::idle || forgetter_.has_socket()) return;
+  LinkSettings clean = settings_;
+  clean.clean_session = true;
+  forgotten_ = false;
+  if (!forgetter_.connect(clean, client_id_, "", nullptr))
+    reconnect_at_ = Clock::now() + kReconnectPause;
+}
+
 void CloudStandIn::connect() {
   if (link_.state() != BridgeLink::State::idle || link_.has_socket()) return;
   if (!link_.connect(settings_, client_id_, "", nullptr))
     reconnect_at_ = Clock::now() + kReconnectPause;
 }
 
-void CloudStandIn::on_link_connected(BridgeLink&) {
+void CloudStandIn::on_link_connected(BridgeLink& link) {
+  if (&link == &forgetter_) {
+    forgotten_ = true;
+    asio::post(io_, [this] { forgetter_.drop(); });  // not from inside the callback
+    return;
+  }
+  const bool resumed = link.session_present();
+  // Back without the session it had: what the broker held for it meanwhile is gone.
+  if (connected_once_ && !resumed) ++totals_.sessions_lost;
   connected_once_ = true;
   connected_.store(true, std::memory_order_relaxed);
+  if (resumed) return;  // its subscriptions are in the session, and its queue is coming
   // The association store first: its retained messages then arrive before the bridge
-  // states, so a lamp associated in an earlier run is not asked again. At QoS 0: over the
-  // one TCP connection nothing is lost while it lasts (its session is clean anyway), and
-  // every lamp's messages then cost no PUBACK each, for us or the broker.
+  // states, so a lamp associated in an earlier run is not asked again. At QoS 1, so that
+  // the broker keeps for the session what a broken connection or a restart interrupted.
   for (const char* filter :
        {"devices/+/lamp/associated", "$SYS/broker/connection/+/state", "devices/+/lamp/changed",
         "devices/+/lamp/connection/+/state", "devices/+/lamp/set_config"})
-    link_.subscribe(filter, 0);
-  link_.subscribe(flush_topic_, 0);
+    link_.subscribe(filter, 1);
+  link_.subscribe(flush_topic_, 1);
   send_flush();  // its echo proves the subscriptions are in place
 }
 
-void CloudStandIn::on_link_lost(BridgeLink&, int) {
+void CloudStandIn::on_link_lost(BridgeLink& link, int) {
+  if (&link == &forgetter_) {
+    if (!std::exchange(forgotten_, false)) {
+      reconnect_at_ = Clock::now() + kReconnectPause;  // never taken: try again
+      return;
+    }
+    if (phase_ == Phase::forgetting) {
+      phase_ = Phase::live;
+      connect();
+    } else if (phase_ == Phase::closing) {
+      io_.stop();
+    }
+    return;
+  }
   connected_.store(false, std::memory_order_relaxed);
+  if (phase_ == Phase::closing) return;  // our own goodbye
   if (connected_once_) bump(counters_.disconnects);
+  // The broker went away with these wills owed: it may never publish them, and those it
+  // does come untimed, after our own absence.
+  for (auto& [id, l] : lamps_) {
+    l.seen.wills_cut_off += l.wills_owed.size();
+    l.wills_owed.clear();
+  }
   reconnect_at_ = Clock::now() + kReconnectPause;
 }
 
@@ -159,12 +228,22 @@ void CloudStandIn::publish(const std::string& topic, const std::string& payload,
 
 void CloudStandIn::on_tick() {
   auto now = Clock::now();
+  if (phase_ == Phase::closing && now >= closing_deadline_) {
+    io_.stop();
+    return;
+  }
   if (now - last_tick_ >= std::chrono::seconds(1)) {
     link_.tick();
+    forgetter_.tick();
     last_tick_ = now;
   }
-  if (link_.state() == BridgeLink::State::idle && !link_.has_socket() && now >= reconnect_at_)
-    connect();
+  if (now >= reconnect_at_) {
+    if (phase_ == Phase::live) {
+      if (link_.state() == BridgeLink::State::idle && !link_.has_socket()) connect();
+    } else if (forgetter_.state() == BridgeLink::State::idle && !forgetter_.has_socket()) {
+      forget_session();
+    }
+  }
   if (commands_on_ && stop_commands_.load(std::memory_order_relaxed)) {
     commands_on_ = false;
     for (auto& s : sessions_) lamp(s.id).in_session = false;
@@ -311,6 +390,12 @@ void CloudStandIn::on_bridge_state(Lamp& l, std::string_view payload, bool retai
     l.online = false;
     if (!retained) {
       ++l.seen.wills;
+      if (l.wills_owed.empty()) {
+        l.unmatched_will = Clock::now();
+      } else {
+        time_will(l, Clock::now() - l.wills_owed.front());
+        l.wills_owed.pop_front();
+      }
       check_settled();
     }
     return;

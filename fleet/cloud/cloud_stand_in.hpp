@@ -46,8 +46,11 @@ struct CloudScope {
   }
 };
 
-// How the stand-in connects: to `at`, with the fleet's user name and password, a clean
-// session (what it would find kept from an earlier run is not this run's).
+// How the stand-in connects: to `at`, with the fleet's user name and password, and a
+// persistent session taking the lamps' messages at QoS 1, so that a broker restart that
+// keeps its sessions (persistence) loses nothing it owes the cloud. The stand-in forgets
+// that session before its first connect (what an earlier run left is not this run's) and
+// after its last (nothing stays queued for it on the user's broker).
 LinkSettings cloud_link(const ResolvedBroker& at, const FleetConfig& config);
 
 class CloudStandIn final : public LinkEvents {
@@ -61,6 +64,12 @@ class CloudStandIn final : public LinkEvents {
   // Starts the thread and connects; true once its subscriptions are in place (the broker
   // echoed a message sent after them), false when that did not happen within `wait`.
   bool start(std::chrono::milliseconds wait);
+  // Before start(): a will later than this after its drop counts as late (the broker's
+  // bound is 1.5 keepalives when the close never reached it; a margin on top).
+  void set_will_bound(std::chrono::milliseconds bound) { will_bound_ = bound; }
+  // Thread-safe: lamp `id` closed its connection without DISCONNECT at `dropped`; its will
+  // is timed from then.
+  void expect_will(std::uint64_t id, std::chrono::steady_clock::time_point dropped);
   // Thread-safe: no new web commands from now on; those in flight may still be answered.
   void stop_commands();
   std::uint64_t commands_pending() const;
@@ -95,6 +104,8 @@ class CloudStandIn final : public LinkEvents {
     bool in_session = false;
     WebLampView view;
     std::deque<Pending> pending;  // web commands awaiting their lamp/changed, in send order
+    std::deque<Clock::time_point> wills_owed;  // drops whose will has not come, oldest first
+    Clock::time_point unmatched_will{};        // a will that came before its drop was told
   };
   // A finger on one slider of one lamp's page.
   struct Session {
@@ -104,8 +115,14 @@ class CloudStandIn final : public LinkEvents {
     Clock::time_point next, end;
   };
 
+  // The session's life: forgotten, then live, then forgotten again as the thread ends.
+  enum class Phase : std::uint8_t { forgetting, live, closing };
+
   void run();
   void connect();
+  // A clean-session connect under our client id, dropped once the broker has taken it: the
+  // broker then holds no session of ours.
+  void forget_session();
   void on_tick();
   void on_message(std::string_view topic, std::string_view payload, bool retained);
   void on_bridge_state(Lamp& lamp, std::string_view payload, bool retained);
@@ -114,6 +131,7 @@ class CloudStandIn final : public LinkEvents {
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain);
   void send_flush();
   void check_settled();
+  void time_will(Lamp& lamp, Clock::duration delay);
   Lamp& lamp(std::uint64_t id);
 
   void on_link_connected(BridgeLink& link) override;
@@ -132,6 +150,11 @@ class CloudStandIn final : public LinkEvents {
   boost::asio::io_context io_{1};
   boost::asio::steady_timer tick_timer_{io_};
   BridgeLink link_{io_, *this, 0};
+  BridgeLink forgetter_{io_, *this, 1};  // the clean-session connect of forget_session()
+  Phase phase_ = Phase::forgetting;
+  bool forgotten_ = false;  // the broker took forgetter_'s connect: drop it
+  Clock::time_point closing_deadline_{};
+  std::chrono::milliseconds will_bound_{std::chrono::seconds(95)};
   std::unordered_map<std::uint64_t, Lamp> lamps_;
   std::vector<std::uint64_t> known_;  // in scope, in the order first heard: sessions pick here
   std::vector<Session> sessions_;

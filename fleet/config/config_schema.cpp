@@ -102,8 +102,11 @@ std::optional<T> optional_whole(const Reader& r, const Field& f) {
   return as_whole<T>(r, f);
 }
 
-constexpr std::array<std::pair<std::string_view, FaultKind>, 3> kFaultKinds{
-    {{"kill", FaultKind::kill}, {"stall", FaultKind::stall}, {"storm", FaultKind::storm}}};
+constexpr std::array<std::pair<std::string_view, FaultKind>, 4> kFaultKinds{
+    {{"kill", FaultKind::kill},
+     {"stall", FaultKind::stall},
+     {"storm", FaultKind::storm},
+     {"restart", FaultKind::restart}}};
 constexpr std::array<std::string_view, 4> kFaultEventKeys{"at", "kind", "share", "lasting"};
 
 // Each event a mapping of its own, its errors named by its place in the list.
@@ -555,8 +558,11 @@ constexpr auto kFaults = std::to_array<Key>({
             "`share` (default 0.1) of the bridged lamps' connections without DISCONNECT (they "
             "reconnect with their back-off, the broker fires their wills), `stall` stops "
             "reading `share` of the lamps' sockets for `lasting` (default 10s), `storm` kills "
-            "every lamp's connection at once. The summary and the report give each event's "
-            "lamps and its time to full recovery; what they cause is not taken for an outage."},
+            "every lamp's connection at once, `restart` stops the local mosquitto the run "
+            "started itself (only without `broker.url`) and starts it again `lasting` later "
+            "(default 10s) with its sessions and retained messages kept. The summary and the "
+            "report give each event's lamps and its time to full recovery; what they cause is "
+            "not taken for an outage."},
 });
 
 constexpr auto kShard = std::to_array<Key>({

@@ -184,6 +184,11 @@ void validate_faults(const FleetConfig& c) {
     if (!(e.share > 0 && e.share <= 1))
       fail(key + ".share", "must be a share above 0 and at most 1; got " + format_number(e.share));
     check_at_least(key + ".lasting", e.lasting, Seconds(0), false);
+    if (e.kind == FaultKind::restart && c.broker)
+      fail(key + ".kind",
+           "restart stops and starts the mosquitto lampi-fleet runs itself, so it needs no "
+           "broker.url (nor --broker); restart your own broker yourself, the cloud accounting "
+           "still holds");
   }
 }
 

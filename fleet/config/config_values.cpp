@@ -510,6 +510,8 @@ const char* fault_kind_name(FaultKind k) {
       return "stall";
     case FaultKind::storm:
       return "storm";
+    case FaultKind::restart:
+      return "restart";
   }
   return "kill";
 }

@@ -131,15 +131,17 @@ struct CloudConfig {
 // Faults the fleet itself causes, to see how the cloud side copes and how long it takes to
 // recover: `kill` closes a share of the bridged lamps' connections without DISCONNECT (as a
 // dropped network does; each lamp reconnects with its back-off), `stall` stops reading
-// their sockets for `lasting` (a hung lamp), `storm` kills every lamp's at once.
-enum class FaultKind : std::uint8_t { kill, stall, storm };
+// their sockets for `lasting` (a hung lamp), `storm` kills every lamp's at once, and
+// `restart` stops the local mosquitto the run started (SIGTERM: it saves its sessions and
+// retained messages) and starts it again `lasting` later, on the same port.
+enum class FaultKind : std::uint8_t { kill, stall, storm, restart };
 const char* fault_kind_name(FaultKind k);
 
 struct FaultEvent {
   Seconds at{0};  // into the run
   FaultKind kind = FaultKind::kill;
   double share = 0.1;   // of the bridged lamps; a storm takes all of them
-  Seconds lasting{10};  // a stall's length
+  Seconds lasting{10};  // a stall's length; how long a restarted broker stays down
 };
 inline constexpr std::size_t kMaxFaultEvents = 32;
 

@@ -74,7 +74,7 @@ bool BridgeLink::create(const LinkSettings& s, const std::string& client_id,
     // them, so a CONNECT is not written before we read what the broker already said.
     mosquitto_threaded_set(mosq_, true);
   }
-  mosquitto_connect_callback_set(mosq_, &BridgeLink::on_connect_cb);
+  mosquitto_connect_with_flags_callback_set(mosq_, &BridgeLink::on_connect_cb);
   mosquitto_disconnect_callback_set(mosq_, &BridgeLink::on_disconnect_cb);
   mosquitto_publish_callback_set(mosq_, &BridgeLink::on_publish_cb);
   mosquitto_message_callback_set(mosq_, &BridgeLink::on_message_cb);
@@ -290,9 +290,10 @@ void BridgeLink::tick() {
   }
 }
 
-void BridgeLink::on_connect_cb(mosquitto*, void* self, int rc) {
+void BridgeLink::on_connect_cb(mosquitto*, void* self, int rc, int flags) {
   auto* link = static_cast<BridgeLink*>(self);
   InCallback inside(link->in_callback_);
+  link->session_present_ = rc == 0 && (flags & 1) != 0;  // CONNACK's session-present bit
   if (rc == 0) {
     // The lamp's certificate and key did their work in the handshake, and nothing asks
     // for them again (no renegotiation, no post-handshake auth): free them (~5 kB a lamp).

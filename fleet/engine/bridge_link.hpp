@@ -79,9 +79,11 @@ class BridgeLink {
   bool has_socket() const { return socket_.is_open(); }
   // The kernel's error for the current attempt's socket (e.g. ECONNREFUSED), or 0.
   int last_errno() const { return last_errno_; }
+  // The last CONNACK said the broker kept this client's session (clean_session false).
+  bool session_present() const { return session_present_; }
 
  private:
-  static void on_connect_cb(mosquitto*, void* self, int rc);
+  static void on_connect_cb(mosquitto*, void* self, int rc, int flags);
   static void on_disconnect_cb(mosquitto*, void* self, int rc);
   static void on_publish_cb(mosquitto*, void* self, int mid);
   static void on_message_cb(mosquitto*, void* self, const mosquitto_message* msg);
@@ -112,6 +114,7 @@ class BridgeLink {
   bool reading_ = false;
   bool paused_ = false;
   bool writing_ = false;
+  bool session_present_ = false;
   bool configured_ = false;  // host and port stored in libmosquitto: reconnect may be used
 };
 

@@ -27,8 +27,19 @@ class FleetEngine {
   FleetEngine(const FleetEngine&) = delete;
   FleetEngine& operator=(const FleetEngine&) = delete;
 
+  // Before start(): told of every lamp's connection closed without DISCONNECT, on the
+  // lamp's shard thread (so `listener` must be thread-safe), to time the will that follows.
+  void set_drop_listener(
+      std::function<void(std::uint64_t device_id, std::chrono::steady_clock::time_point)>
+          listener) {
+    ctx_.on_own_drop = std::move(listener);
+  }
   void start();
   void request_stop(StopMode mode);
+  // Thread-safe: the broker is about to be restarted for faults.events[event].
+  void expect_broker_restart(std::size_t event) {
+    for (auto& s : shards_) s->expect_broker_restart(event);
+  }
   // True once every shard thread has finished.
   bool finished() const;
   void join();

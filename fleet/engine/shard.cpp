@@ -85,6 +85,22 @@ void Shard::request_stop(StopMode mode) {
   asio::post(io_, [this, mode] { begin_stop(mode); });
 }
 
+void Shard::expect_broker_restart(std::size_t event) {
+  asio::post(io_, [this, event] {
+    if (stopping_) return;
+    for (auto& slot : lamps_) {
+      if (!slot.lamp.powered) continue;
+      if (slot.phase == LampPhase::bridged) {
+        bump(stats_.fault_lamps[event]);
+        slot.injected_drop = true;  // the close that comes is the restart's
+      }
+      slot.offline_by_fault = true;
+      slot.fault_until = model::kNever;  // until it is bridged again
+      slot.inflight.mark_fault();
+    }
+  });
+}
+
 void Shard::run() {
   second_due_ = std::chrono::steady_clock::now() + kSecond;
   second_timer_.expires_at(second_due_);
@@ -539,6 +555,7 @@ void Shard::apply_faults(VirtualTime t) {
 
 void Shard::inject(std::size_t event, VirtualTime t) {
   const FaultEvent& e = ctx_.config->faults.events[event];
+  if (e.kind == FaultKind::restart) return;  // the run loop restarts the broker, and says so
   const double share = e.kind == FaultKind::storm ? 1.0 : e.share;
   for (auto& slot : lamps_) {
     if (slot.phase != LampPhase::bridged || slot.stalled_until != model::kNever) continue;
@@ -565,6 +582,7 @@ void Shard::drop_link(LampSlot& slot) {
   if (slot.link.state() == BridgeLink::State::connected && !slot.will_owed) {
     slot.will_owed = true;
     ++slot.own_drops;
+    if (ctx_.on_own_drop) ctx_.on_own_drop(slot.lamp.id.value, std::chrono::steady_clock::now());
   }
   slot.link.drop();
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -33,6 +34,9 @@ struct ShardContext {
   std::chrono::steady_clock::time_point epoch;
   std::size_t connects_in_flight_cap = 100;  // this shard's share of the fleet's cap
   std::size_t inflight_cap = 1000;           // unacknowledged publishes per lamp
+  // Called on the shard's thread each time a lamp closes its bridged connection without
+  // DISCONNECT (the broker then owes its will); must be thread-safe. Empty: nobody asks.
+  std::function<void(std::uint64_t device_id, std::chrono::steady_clock::time_point)> on_own_drop;
 };
 
 class Shard final : public LinkEvents {
@@ -50,6 +54,9 @@ class Shard final : public LinkEvents {
   // Thread-safe: every lamp powers off as `mode` says, then the thread ends within the
   // configured stop timeout.
   void request_stop(StopMode mode);
+  // Thread-safe: the broker is about to be restarted for faults.events[event]. What its
+  // lamps send until each is bridged again is the fleet's fault, as after a kill.
+  void expect_broker_restart(std::size_t event);
   void join();
   bool done() const { return done_.load(std::memory_order_acquire); }
   // Thread-safe: what every lamp of this shard stores, read on the shard's own thread

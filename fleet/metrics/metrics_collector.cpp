@@ -74,6 +74,10 @@ void collect_cloud_metrics(std::vector<MetricFamily>& out, const CloudCounters& 
       family(out, "lampi_fleet_cloud_round_trip_seconds",
              "A web set_config published to its lamp/changed at the cloud.", MetricType::Histogram),
       {}, c.round_trip);
+  add_histogram(family(out, "lampi_fleet_cloud_will_delay_seconds",
+                       "A lamp's connection closed without DISCONNECT to its will at the cloud.",
+                       MetricType::Histogram),
+                {}, c.will_delay);
 }
 
 }  // namespace

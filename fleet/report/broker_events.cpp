@@ -13,19 +13,24 @@ bool below_bar(std::int64_t bridged, std::int64_t peak, double ratio) {
 // The fleet's own drops: within this of a kill or storm, a fall is theirs.
 constexpr double kInjectedGraceSeconds = 2.0;
 
+// A restart is carried out by the run loop, up to a second after its time, and lasts.
+double drop_window_s(const FaultEvent& f) {
+  return f.kind == FaultKind::restart ? f.lasting.count() + kInjectedGraceSeconds + 1.0
+                                      : kInjectedGraceSeconds;
+}
+
 bool dropped_by_fleet(double t, std::span<const FaultEvent> faults) {
   for (const auto& f : faults)
-    if (f.kind != FaultKind::stall && t >= f.at.count() &&
-        t <= f.at.count() + kInjectedGraceSeconds)
+    if (f.kind != FaultKind::stall && t >= f.at.count() && t <= f.at.count() + drop_window_s(f))
       return true;
   return false;
 }
 
 bool stalled_by_fleet(double t, std::span<const FaultEvent> faults, double timeout_s) {
-  for (const auto& f : faults)
-    if (f.kind == FaultKind::stall && t >= f.at.count() &&
-        t <= f.at.count() + f.lasting.count() + timeout_s + 1.0)
-      return true;
+  for (const auto& f : faults) {
+    if (f.kind != FaultKind::stall && f.kind != FaultKind::restart) continue;
+    if (t >= f.at.count() && t <= f.at.count() + f.lasting.count() + timeout_s + 1.0) return true;
+  }
   return false;
 }
 
@@ -103,8 +108,11 @@ std::vector<FaultResult> fault_results(const RunTimeline& timeline,
       }
       const bool whole = static_cast<double>(p.lamps_bridged) >= 0.99 * static_cast<double>(before);
       if (!whole) dipped = true;
+      // A restart's fall may come a second late, and none can end before the broker is up.
+      const bool may_be_over =
+          f.kind != FaultKind::restart || p.t_s >= at + drop_window_s(f) - kInjectedGraceSeconds;
       // A fall too small for the 1% bar: whole once every lamp it hit is back.
-      if ((dipped && whole) || (!dipped && p.lamps_bridged >= before)) {
+      if ((dipped && whole) || (!dipped && may_be_over && p.lamps_bridged >= before)) {
         r.recovered_after_s = p.t_s - at;
         break;
       }

@@ -17,7 +17,7 @@ double ms(std::int64_t us) {
 
 }  // namespace
 
-std::string round_trip_text(const LatencyHistogram& h) {
+std::string latency_text(const LatencyHistogram& h) {
   if (h.count() == 0) return "none timed";
   return fmt::format("p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms ({} timed)",
                      ms(h.percentile(0.50)), ms(h.percentile(0.95)), ms(h.percentile(0.99)),
@@ -34,12 +34,12 @@ std::string cloud_table_lines(const CloudAccounting& a) {
       "Cloud commands: seen {}, received by lamps {}, lost {} | web commands sent {}, answered {}, "
       "unanswered {} | round trip {}\n",
       a.commands_seen, a.commands_received, a.commands_lost, a.commands_sent, a.commands_answered,
-      a.commands_unanswered, round_trip_text(a.round_trip));
+      a.commands_unanswered, latency_text(a.round_trip));
   out += fmt::format(
-      "Cloud wills: {} expected, {} seen, {} missing | associations {} started, {} completed | "
-      "stand-in disconnects {}{}\n",
-      a.wills_expected, a.wills_seen, a.wills_missing, a.associations_started,
-      a.associations_completed, a.cloud_disconnects,
+      "Cloud wills: {} expected, {} seen, {} missing, {} late, delay {} | associations {} "
+      "started, {} completed | stand-in disconnects {} ({} sessions lost){}\n",
+      a.wills_expected, a.wills_seen, a.wills_missing, a.wills_late, latency_text(a.will_delay),
+      a.associations_started, a.associations_completed, a.cloud_disconnects, a.cloud_sessions_lost,
       a.settled ? "" : " | NOT SETTLED: the broker's last deliveries or wills never came");
   for (const auto& d : a.differences)
     out += fmt::format("  lamp {}: {}{}\n", d.lamp, d.what, d.explained ? " (explained)" : "");
@@ -63,6 +63,10 @@ nlohmann::ordered_json cloud_json(const CloudAccounting& a) {
                           {"p99", ms(h.percentile(0.99))},
                           {"max", ms(h.max())}};
   out["round_trip"] = histogram_json(h);
+  const auto& w = a.will_delay;
+  out["will_delay_ms"] = {
+      {"p50", ms(w.percentile(0.50))}, {"p99", ms(w.percentile(0.99))}, {"max", ms(w.max())}};
+  out["will_delay"] = histogram_json(w);
   out["differences"] = std::move(differences);
   return out;
 }
@@ -83,12 +87,15 @@ std::string cloud_html_section(const CloudAccounting& a) {
   row("commands seen / received by lamps / lost",
       fmt::format("{} / {} / {}", a.commands_seen, a.commands_received, a.commands_lost));
   row("web commands sent / answered", fmt::format("{} / {}", a.commands_sent, a.commands_answered));
-  row("command round trip", round_trip_text(a.round_trip));
-  row("wills expected / seen / missing",
-      fmt::format("{} / {} / {}", a.wills_expected, a.wills_seen, a.wills_missing));
+  row("command round trip", latency_text(a.round_trip));
+  row("wills expected / seen / missing / late",
+      fmt::format("{} / {} / {} / {}", a.wills_expected, a.wills_seen, a.wills_missing,
+                  a.wills_late));
+  row("will delay after the drop", latency_text(a.will_delay));
   row("associations started / completed",
       fmt::format("{} / {}", a.associations_started, a.associations_completed));
-  row("stand-in disconnects", std::to_string(a.cloud_disconnects));
+  row("stand-in disconnects (sessions lost)",
+      fmt::format("{} ({})", a.cloud_disconnects, a.cloud_sessions_lost));
   out += "</tbody></table>";
   if (!a.differences.empty()) {
     out +=

@@ -10,7 +10,7 @@
 namespace lampi::fleet {
 
 // "p50 1.0 ms, p95 2.0 ms, p99 3.0 ms, max 4.0 ms (12 timed)", or "none timed".
-std::string round_trip_text(const LatencyHistogram& h);
+std::string latency_text(const LatencyHistogram& h);
 // Three lines for the summary table: messages, commands and round trips, wills and lamps.
 std::string cloud_table_lines(const CloudAccounting& a);
 // The summary JSON's "cloud" object (docs/summary-json.md).

@@ -114,8 +114,9 @@ std::string render_json(const RunSummary& s) {
         {{"at_s", f.event.at.count()},
          {"kind", fault_kind_name(f.event.kind)},
          {"share", f.event.kind == FaultKind::storm ? 1.0 : f.event.share},
-         {"lasting_s",
-          f.event.kind == FaultKind::stall ? Json(f.event.lasting.count()) : Json(nullptr)},
+         {"lasting_s", f.event.kind == FaultKind::stall || f.event.kind == FaultKind::restart
+                           ? Json(f.event.lasting.count())
+                           : Json(nullptr)},
          {"lamps", f.lamps},
          {"recovered_after_s", f.recovered_after_s ? Json(*f.recovered_after_s) : Json(nullptr)}});
   j["bridge_queued"] = s.bridge_queued;

@@ -322,6 +322,7 @@ CloudAccounting read_cloud(const Fields& f, const Json& c) {
   for (const auto& field : kCloudCounts) a.*field.member = f.count(c, "cloud", field.name);
   a.settled = f.boolean(c, "cloud", "settled");
   a.round_trip = read_histogram(f, c, "cloud", "round_trip");
+  a.will_delay = read_histogram(f, c, "cloud", "will_delay");
   for (const auto& d : f.array(c, "cloud", "differences")) {
     LampDifference diff{f.text(d, "cloud.differences[]", "lamp"),
                         f.text(d, "cloud.differences[]", "what"),
@@ -340,6 +341,7 @@ void add_cloud(CloudAccounting& m, const CloudAccounting& s) {
   for (const auto& field : kCloudCounts) m.*field.member += s.*field.member;
   m.settled = m.settled && s.settled;
   m.round_trip.merge(s.round_trip);
+  m.will_delay.merge(s.will_delay);
   if (m.first_unexplained.empty()) m.first_unexplained = s.first_unexplained;
   for (const auto& d : s.differences)
     if (m.differences.size() < kMaxListedDifferences) m.differences.push_back(d);
@@ -448,9 +450,8 @@ RunSummary read_summary_json(std::string_view text, std::string_view source) {
       FaultResult r;
       r.event.at = Seconds(f.number(e, "faults[]", "at_s"));
       const std::string kind = f.text(e, "faults[]", "kind");
-      r.event.kind = kind == "stall"   ? FaultKind::stall
-                     : kind == "storm" ? FaultKind::storm
-                                       : FaultKind::kill;
+      for (auto k : {FaultKind::kill, FaultKind::stall, FaultKind::storm, FaultKind::restart})
+        if (kind == fault_kind_name(k)) r.event.kind = k;
       r.event.share = f.number(e, "faults[]", "share");
       if (!f.at(e, "faults[]", "lasting_s").is_null())
         r.event.lasting = Seconds(f.number(e, "faults[]", "lasting_s"));

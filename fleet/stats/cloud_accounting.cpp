@@ -118,7 +118,13 @@ void judge_lamp(CloudAccounting& out, const LampLedger& lamp, const CloudLamp& c
     auto n = lamp.own_drops - cloud.wills;
     out.wills_missing += n;
     j.note(fmt::format("{} power-off{} not followed by the will", n, n == 1 ? "" : "s"),
-           cloud_was_away);
+           cloud_was_away || cloud.wills_cut_off >= n);
+  }
+  if (cloud.wills_late > 0) {
+    out.wills_late += cloud.wills_late;
+    j.note(fmt::format("{} will{} came later than 1.5 keepalives and a margin after the drop",
+                       cloud.wills_late, cloud.wills_late == 1 ? "" : "s"),
+           false);
   }
   if (!j.differs) ++out.lamps_consistent;
 }
@@ -132,13 +138,15 @@ CloudAccounting reconcile(CloudMode mode, const std::vector<LampLedger>& lamps,
   out.associations_started = totals.associations_started;
   out.associations_completed = totals.associations_completed;
   out.cloud_disconnects = totals.disconnects;
+  out.cloud_sessions_lost = totals.sessions_lost + (totals.reachable_at_end ? 0 : 1);
   out.settled = totals.settled;
   out.round_trip = totals.round_trip;
+  out.will_delay = totals.will_delay;
   std::unordered_map<std::uint64_t, const CloudLamp*> by_id;
   by_id.reserve(cloud.size());
   for (const auto& c : cloud) by_id.emplace(c.device_id, &c);
   const CloudLamp nothing{};
-  const bool away = totals.disconnects > 0;
+  const bool away = out.cloud_sessions_lost > 0;
   for (const auto& lamp : lamps) {
     ++out.lamps;
     auto it = by_id.find(lamp.device_id);

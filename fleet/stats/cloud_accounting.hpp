@@ -54,6 +54,11 @@ struct CloudLamp {
   std::uint64_t device_id = 0;
   MessageTally received;    // the lamp's QoS 1 messages as they came, not the retained store
   std::uint64_t wills = 0;  // "0" on its $SYS state topic: the broker's, for the lamp
+  // Wills that came later than the broker's bound after the drop (1.5 keepalives and a
+  // margin), and wills still owed when the stand-in's own connection went (the broker
+  // went away, perhaps before it could publish them).
+  std::uint64_t wills_late = 0;
+  std::uint64_t wills_cut_off = 0;
   std::uint64_t commands_seen = 0;  // set_config on its topic, whoever sent it
   std::uint64_t commands_sent = 0;  // by the stand-in's web users
   std::uint64_t commands_answered = 0;
@@ -81,9 +86,15 @@ struct CloudAccounting {
   std::uint64_t commands_sent = 0, commands_answered = 0, commands_unanswered = 0;
   std::uint64_t associations_started = 0, associations_completed = 0;
   std::uint64_t wills_expected = 0, wills_seen = 0, wills_missing = 0;
+  std::uint64_t wills_late = 0;         // later than 1.5 keepalives and a margin after the drop
   std::uint64_t cloud_disconnects = 0;  // the stand-in's own connection lost mid-run
+  // Of those, the ones the broker forgot its session across (or it was cut off at the
+  // end): only these explain what never reached the cloud, because a kept session is the
+  // broker's promise to deliver.
+  std::uint64_t cloud_sessions_lost = 0;
   bool settled = true;  // the stand-in saw the broker's flush and every expected will in time
   LatencyHistogram round_trip;              // set_config published -> its lamp/changed at the cloud
+  LatencyHistogram will_delay;              // a lamp's connection closed -> its will at the cloud
   std::vector<LampDifference> differences;  // the first kMaxListedDifferences
   std::uint64_t differences_total = 0;
   std::uint64_t unexplained = 0;  // differences nothing explains: the verdict fails on them
@@ -100,7 +111,7 @@ struct CloudCountField {
   std::uint64_t CloudAccounting::*member;
   const char* name;
 };
-inline constexpr std::array<CloudCountField, 22> kCloudCounts{{
+inline constexpr std::array<CloudCountField, 24> kCloudCounts{{
     {&CloudAccounting::lamps, "lamps"},
     {&CloudAccounting::lamps_consistent, "lamps_consistent"},
     {&CloudAccounting::acknowledged, "acknowledged"},
@@ -120,7 +131,9 @@ inline constexpr std::array<CloudCountField, 22> kCloudCounts{{
     {&CloudAccounting::wills_expected, "wills_expected"},
     {&CloudAccounting::wills_seen, "wills_seen"},
     {&CloudAccounting::wills_missing, "wills_missing"},
+    {&CloudAccounting::wills_late, "wills_late"},
     {&CloudAccounting::cloud_disconnects, "cloud_disconnects"},
+    {&CloudAccounting::cloud_sessions_lost, "cloud_sessions_lost"},
     {&CloudAccounting::differences_total, "differences_total"},
     {&CloudAccounting::unexplained, "unexplained"},
 }};
@@ -129,8 +142,11 @@ inline constexpr std::array<CloudCountField, 22> kCloudCounts{{
 struct CloudTotals {
   std::uint64_t associations_started = 0, associations_completed = 0;
   std::uint64_t disconnects = 0;
+  std::uint64_t sessions_lost = 0;  // reconnects that found the broker had not kept its session
+  bool reachable_at_end = true;     // connected when the settling began
   bool settled = true;
   LatencyHistogram round_trip;
+  LatencyHistogram will_delay;
 };
 
 // Both sides of every lamp of this process (ledgers and cloud lamps in any order; a lamp

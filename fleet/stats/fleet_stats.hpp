@@ -139,6 +139,7 @@ struct CloudCounters {
   Counter associations_completed{0};
   Counter disconnects{0};
   BucketHistogram round_trip;  // web set_config published -> its lamp/changed at the cloud
+  BucketHistogram will_delay;  // a lamp's connection closed without DISCONNECT -> its will
 };
 
 struct FleetStats {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A soak with everything on, against the local mosquitto lampi-fleet starts: LAMPS lamps
 # (touch-drag and idle), the cloud stand-in associating them and sending web commands, the
-# churn power-cycling a share of them, and a kill, a stall and a reconnect storm at set
-# times. Prints what docs/benchmarks.md records: messages, reconnects, each fault's time to
-# full recovery, losses, the command round trip, and the process's RSS after the ramp-up
-# and at the end (scraped from its /metrics).
+# churn power-cycling a share of them, and a kill, a stall, a reconnect storm and two
+# restarts of the broker at set times. Prints what docs/benchmarks.md records: messages,
+# reconnects, each fault's time to full recovery, losses, wills and their delay, the
+# command round trip, and the process's RSS after the ramp-up and at the end (scraped from
+# its /metrics).
 # Usage: tests/bench/soak.sh [BUILD_DIR] [LAMPS] [SECONDS]
 set -euo pipefail
 build=${1:-build-release}
@@ -33,9 +34,11 @@ faults:
   churn_per_hour: 2
   churn_off_time: [5s, 20s]
   events:
+    - {at: $((third / 2))s, kind: restart, lasting: 5s}
     - {at: ${third}s, kind: kill, share: 0.2}
     - {at: $((third + 20))s, kind: stall, share: 0.1, lasting: 10s}
     - {at: $((2 * third))s, kind: storm}
+    - {at: $((2 * third + third / 2))s, kind: restart, lasting: 2s}
 YAML
 "$bin" run -c "$out/soak.yaml" --metrics-listen "127.0.0.1:$port" --summary-json "$out/s.json" \
   --report "$out/r.html" > "$out/run.log" 2>&1 &
@@ -60,7 +63,10 @@ for f in s["faults"]:
     print(f'  {f["kind"]} at {f["at_s"]:.0f} s: {f["lamps"]} lamps, whole again after {f["recovered_after_s"]} s')
 print(f'cloud: {c["lamps_consistent"]} of {c["lamps"]} consistent, acknowledged {c["acknowledged"]}, '
       f'received {c["received"]}, lost {c["lost"]}, unexplained {c["unexplained"]}, '
-      f'wills {c["wills_seen"]} of {c["wills_expected"]}, commands {c["commands_answered"]} of {c["commands_sent"]}')
+      f'wills {c["wills_seen"]} of {c["wills_expected"]} ({c["wills_missing"]} missing, {c["wills_late"]} late), '
+      f'commands {c["commands_answered"]} of {c["commands_sent"]}, stand-in sessions lost {c["cloud_sessions_lost"]}')
+print(f'will delay p50 {c["will_delay_ms"]["p50"]:.1f} ms, p99 {c["will_delay_ms"]["p99"]:.1f} ms, '
+      f'max {c["will_delay_ms"]["max"]:.1f} ms')
 print(f'round trip p50 {c["round_trip_ms"]["p50"]:.1f} ms, p95 {c["round_trip_ms"]["p95"]:.1f} ms, '
       f'p99 {c["round_trip_ms"]["p99"]:.1f} ms')
 print(f'RSS after the ramp-up {ramp / 2**20:.1f} MiB, at the end {end / 2**20:.1f} MiB '

@@ -1,7 +1,7 @@
 // A soak compressed into a minute, as CI can afford it: lamps churning, killed, stalled and
-// all dropped at once, web users sending commands through the cloud stand-in, and at the
-// end every acknowledged message, command and will accounted for (the long version is
-// tests/bench/soak.sh).
+// all dropped at once, the broker restarted twice, web users sending commands through the
+// cloud stand-in, and at the end every acknowledged message, command and will accounted
+// for (the long version is tests/bench/soak.sh).
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -12,7 +12,8 @@
 
 using namespace lampi::testing;
 
-TEST_CASE("a compressed soak with churn, kills, a stall and a storm ends OK with nothing lost") {
+TEST_CASE(
+    "a compressed soak with churn, faults and two broker restarts ends OK with nothing lost") {
   TempDir dir;
   auto config = dir.write("soak.yaml", R"(lamps: 300
 broker:
@@ -20,7 +21,7 @@ broker:
 connect:
   hatch_rate: 300
 run:
-  duration: 50s
+  duration: 60s
 workload:
   profiles: {touch-drag: 60, idle: 40}
 cloud:
@@ -31,9 +32,11 @@ faults:
   churn_per_hour: 20
   churn_off_time: [2s, 4s]
   events:
-    - {at: 12s, kind: kill, share: 0.25}
-    - {at: 22s, kind: stall, share: 0.2, lasting: 4s}
-    - {at: 32s, kind: storm}
+    - {at: 10s, kind: kill, share: 0.25}
+    - {at: 18s, kind: restart, lasting: 2s}
+    - {at: 28s, kind: stall, share: 0.2, lasting: 4s}
+    - {at: 36s, kind: storm}
+    - {at: 45s, kind: restart, lasting: 1s}
 )");
   auto json = (dir.path / "soak.json").string();
   auto r = run_cli(fmt::format("run -c {} --metrics-listen \"\" --report {} --summary-json {}",
@@ -46,15 +49,20 @@ faults:
   CHECK(j["outage"].is_null());
   CHECK(j["stall"].is_null());
   CHECK(j["lamps_cycled"].get<int>() > 20);
-  CHECK(j["disconnects"]["injected"].get<int>() > 300);  // the kill's, and the storm's
+  // The kill's, the storm's and the two restarts': every one the fleet's doing.
+  CHECK(j["disconnects"]["injected"].get<int>() > 900);
   CHECK(j["disconnects"]["lost"] == 0);
-  REQUIRE(j["faults"].size() == 3);
+  REQUIRE(j["faults"].size() == 5);
   for (const auto& f : j["faults"]) {
     CAPTURE(f.dump());
     CHECK(f["lamps"].get<int>() > 0);
     CHECK_FALSE(f["recovered_after_s"].is_null());
   }
-  CHECK(j["faults"][2]["lamps"].get<int>() > 250);  // the storm: every bridged lamp
+  for (int restart : {1, 4}) {
+    CHECK(j["faults"][restart]["kind"] == "restart");
+    CHECK(j["faults"][restart]["lamps"].get<int>() > 250);  // every bridged lamp
+  }
+  CHECK(j["faults"][3]["lamps"].get<int>() > 250);  // the storm: every bridged lamp
   const auto& c = j["cloud"];
   CAPTURE(c.dump());
   CHECK(c["passed"] == true);
@@ -63,6 +71,13 @@ faults:
   CHECK(c["views_differ"] == 0);
   CHECK(c["commands_lost"] == 0);
   CHECK(c["wills_missing"] == 0);
+  CHECK(c["wills_late"] == 0);
+  // Each will timed from its drop: on loopback the broker sees each close at once.
+  CHECK(c["will_delay"]["count"].get<int>() >= c["wills_expected"].get<int>() - 5);
+  CHECK(c["will_delay_ms"]["p99"].get<double>() < 5000.0);
+  // The broker kept the stand-in's session across both restarts.
+  CHECK(c["cloud_disconnects"].get<int>() == 2);
+  CHECK(c["cloud_sessions_lost"] == 0);
   CHECK(c["wills_expected"].get<int>() > 600);  // every cycle, kill and storm, and the stop
   CHECK(c["wills_seen"].get<int>() >= c["wills_expected"].get<int>());
   CHECK(c["associations_started"] == 300);

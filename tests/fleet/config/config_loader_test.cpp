@@ -580,6 +580,15 @@ TEST_CASE("faults: churn and events are read, and a wrong one is named by its pl
               "must be a share above 0 and at most 1; got 0");
   check_error("faults:\n  events: 5\n", "faults.events", "expected a list of events");
   check_error("faults:\n  churn_per_hour: -1\n", "faults.churn_per_hour", "must be from 0 to 3600");
+  // A restart is of the broker the run starts itself: with one of the user's, it is theirs.
+  auto r = parse("faults:\n  events:\n    - {at: 20s, kind: restart, lasting: 3s}\n");
+  REQUIRE(r.faults.events.size() == 1);
+  CHECK(r.faults.events[0].kind == FaultKind::restart);
+  CHECK(r.faults.events[0].lasting == Seconds(3));
+  check_error(
+      "broker: {url: \"mqtt://127.0.0.1:1883\"}\nfaults:\n  events:\n    - {at: 20s, kind: "
+      "restart}\n",
+      "faults.events[0].kind", "restart your own broker yourself");
 }
 
 TEST_CASE("cloud: the mode, where it connects, and the web users' rate are checked") {

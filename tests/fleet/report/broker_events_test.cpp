@@ -163,6 +163,39 @@ TEST_CASE("what the fleet's own faults cause is neither an outage nor a stall") 
   CHECK(find_broker_events(held, kRatio).stall);
 }
 
+TEST_CASE("a broker restarted on purpose is no outage while it is down and its lamps return") {
+  const std::vector<FaultEvent> restart{
+      {.at = Seconds(2), .kind = FaultKind::restart, .lasting = Seconds(3)}};
+  // Stopped up to a second late, down for 3 s, the lamps back over the seconds after.
+  auto tl = timeline({{100, 1, true},
+                      {100, 1, true},
+                      {100, 1, true},
+                      {0, 0, false},
+                      {0, 0, false},
+                      {0, 0, false},
+                      {30, 1, true},
+                      {70, 1, true},
+                      {100, 1, true}});
+  CHECK_FALSE(find_broker_events(tl, kRatio, restart).outage);
+  CHECK(find_broker_events(tl, kRatio).outage);  // the same seconds, not asked for
+  // A fall that begins after the broker was back is the broker's again.
+  auto later = timeline({{100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {100, 1, true},
+                         {10, 1, true}});
+  REQUIRE(find_broker_events(later, kRatio, restart).outage);
+  auto r = fault_results(tl, restart, std::vector<std::uint64_t>{100});
+  REQUIRE(r.size() == 1);
+  REQUIRE(r[0].recovered_after_s);
+  CHECK(*r[0].recovered_after_s == doctest::Approx(7.0));
+}
+
 TEST_CASE("each fault's lamps and its time until the fleet is whole again") {
   const std::vector<FaultEvent> faults{
       {.at = Seconds(1), .kind = FaultKind::kill, .share = 0.5},
