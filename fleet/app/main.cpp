@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fleet/app/build_info.hpp"
+#include "fleet/app/capacity_command.hpp"
 #include "fleet/app/certs_command.hpp"
 #include "fleet/app/cloud_command.hpp"
 #include "fleet/app/logging.hpp"
@@ -194,6 +195,28 @@ void add_overrides(CLI::App& cmd, Overrides& o) {
                "Stop as if the power failed: drop every connection so the broker fires the wills");
 }
 
+// The fleet's options a capacity search takes (its lamps and duration are the search's).
+void add_capacity_overrides(CLI::App& cmd, Overrides& o) {
+  cmd.add_option("-b,--broker", o.broker,
+                 "Broker under test, mqtt://host:port or mqtts://host:port (default: start a "
+                 "local mosquitto)");
+  cmd.add_option("--hatch-rate", o.hatch_rate,
+                 "Lamps powered on per second within each step (default 100)");
+  cmd.add_option("-p,--profile", o.profile,
+                 "Workload: idle, seed-worst-case, touch-drag, bluetooth, or a mix like "
+                 "touch-drag:80,idle:20");
+  cmd.add_option("-t,--threads", o.threads, "Worker threads (default: one per core)");
+  cmd.add_option("--seed", o.seed, "Seed for every lamp's sessions");
+  cmd.add_option("--device-id-base", o.device_id_base, "Device ID of the first lamp")
+      ->type_name("HEX");
+  for (auto [flag, value, help] :
+       {std::tuple{"--ca-file", &o.ca_file, "TLS: PEM CA certificate"},
+        {"--cert-template", &o.cert_template, "TLS: each lamp's client certificate, {id} in it"},
+        {"--key-template", &o.key_template, "TLS: each lamp's private key, {id} in it"}})
+    cmd.add_option(flag, *value, help)->type_name("PATH");
+  cmd.add_flag("--tls-insecure", o.tls_insecure, "TLS: do NOT verify the broker's certificate");
+}
+
 // Every option can come from the environment too, LAMPI_FLEET_ and its long name
 // (--hatch-rate: LAMPI_FLEET_HATCH_RATE), the way containers and Kubernetes pass settings;
 // a flag on the command line still wins.
@@ -320,6 +343,20 @@ int main(int argc, char** argv) {
   add_log_level(*cloud_cmd, log_level);
   add_environment_names(*cloud_cmd);
 
+  std::string capacity_config;
+  Overrides capacity_overrides;
+  CapacityOptions capacity_options;
+  auto* capacity = app.add_subcommand(
+      "capacity",
+      "Find the broker's knee: add lamps in steps, hold each, stop when an SLO breaks, narrow "
+      "the step around it, and report the capacity (docs/capacity.md)");
+  capacity->add_option("-c,--config", capacity_config, "YAML config: broker, workload, SLOs")
+      ->check(CLI::ExistingFile);
+  add_capacity_overrides(*capacity, capacity_overrides);
+  add_capacity_options(*capacity, capacity_options);
+  add_log_level(*capacity, log_level);
+  add_environment_names(*capacity);
+
   MergeOptions merge_options;
   auto* merge = app.add_subcommand(
       "merge",
@@ -353,6 +390,10 @@ int main(int argc, char** argv) {
   auto log = make_logger(parse_log_level(log_level).value_or(spdlog::level::info), terminal);
   try {
     if (*merge) return merge_shards(merge_options, *log);
+    if (*capacity)
+      return run_capacity(
+          build_config(capacity_config, capacity_overrides), capacity_options,
+          RunOptions{.progress_to_terminal = terminal, .log = log, .stop_signals = &stop_signals});
     if (*cloud_cmd) {
       FleetConfig c = build_config(cloud_config, cloud_overrides);
       c.cloud.mode = cloud_observe ? CloudMode::observe : CloudMode::active;

@@ -1,6 +1,7 @@
 #include "fleet/engine/fleet_engine.hpp"
 
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -9,11 +10,15 @@
 namespace lampi::fleet {
 
 FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx,
-                         const model::StoredLamps* stored)
+                         const model::StoredLamps* stored, const PowerOnPlan* plan)
     : config_(config) {
   unsigned threads =
       config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   const LampSlice lamps = shard_slice(config_);
+  if (plan && plan->size() != lamps.count)
+    throw std::invalid_argument("FleetEngine: the power-on plan has " +
+                                std::to_string(plan->size()) + " entries for " +
+                                std::to_string(lamps.count) + " lamps");
   threads =
       static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(lamps.count, 1)));
   ctx_.config = &config_;
@@ -41,7 +46,8 @@ FleetEngine::FleetEngine(const FleetConfig& config, const ResolvedBroker& broker
   const double hatch_rate = shard_hatch_rate(config_);
   for (std::uint64_t n = 0; n < lamps.count; ++n) {
     const std::uint64_t i = lamps.first + n;
-    auto power_on_at = model::at(model::seconds_to_duration(static_cast<double>(n) / hatch_rate));
+    auto power_on_at = model::at(
+        plan ? (*plan)[n] : model::seconds_to_duration(static_cast<double>(n) / hatch_rate));
     const model::DeviceId id = model::device_id_at(config_.device_id_base, i);
     const model::StoredLamp* kept = nullptr;
     if (stored)

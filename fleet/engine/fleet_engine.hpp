@@ -18,11 +18,18 @@ struct ResolvedBroker {
   int port = 1883;
 };
 
+// When each lamp of this process's slice powers on, from the engine's start, in slice
+// order; the default is the hatch rate's even ramp (lamp n at n / rate). A caller that
+// ramps in steps (`lampi-fleet capacity`) plans its own.
+using PowerOnPlan = std::vector<model::Duration>;
+
 class FleetEngine {
  public:
   // `stored`: what lamps kept from a previous run (run.state_file); a lamp not in it is new.
+  // `plan`: when each lamp powers on (one entry per lamp of the slice, or it is refused
+  // with std::invalid_argument); null: at the hatch rate.
   FleetEngine(const FleetConfig& config, const ResolvedBroker& broker, void* ssl_ctx = nullptr,
-              const model::StoredLamps* stored = nullptr);
+              const model::StoredLamps* stored = nullptr, const PowerOnPlan* plan = nullptr);
   ~FleetEngine();
   FleetEngine(const FleetEngine&) = delete;
   FleetEngine& operator=(const FleetEngine&) = delete;

@@ -48,6 +48,11 @@ Domain x_domain(const LineChart& chart) {
         lo = std::min(lo, p.x);
         hi = std::max(hi, p.x);
       }
+  for (const auto& m : chart.markers)
+    if (std::isfinite(m.x)) {
+      lo = std::min(lo, m.x);
+      hi = std::max(hi, m.x);
+    }
   if (lo > hi) return {0, 1};
   if (hi - lo < kEps) return {lo, lo + 1};
   return {lo, hi};
@@ -329,6 +334,24 @@ std::string render_line_chart(const LineChart& chart) {
     }
   }
   out += "</g>";
+  if (!chart.markers.empty()) {
+    out += "<g class=\"markers\">";
+    for (const auto& m : chart.markers) {
+      if (!std::isfinite(m.x)) continue;
+      const double x = sc.px(m.x);
+      // Near the right edge the label reads leftwards, so it stays inside the chart.
+      const bool right_half = x > sc.area.left + sc.area.width / 2;
+      out += fmt::format(
+          "<line class=\"marker\" data-marker=\"{0}\" x1=\"{1}\" y1=\"{2}\" x2=\"{1}\" "
+          "y2=\"{3}\" stroke=\"{4}\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>"
+          "<text class=\"marker-label\" x=\"{5}\" y=\"{6}\" text-anchor=\"{7}\" "
+          "font-size=\"11\" fill=\"{4}\">{0}</text>",
+          escape(m.label), num(x), num(sc.area.top), num(sc.area.top + sc.area.height),
+          escape(m.color), num(right_half ? x - 4 : x + 4), num(sc.area.top + 12),
+          right_half ? "end" : "start");
+    }
+    out += "</g>";
+  }
   if (!drawn)
     out += fmt::format(
         "<text class=\"no-data\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\" "

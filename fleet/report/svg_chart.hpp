@@ -25,6 +25,14 @@ struct Series {
 
 enum class XAxis { kNumber, kElapsedTime };
 
+// A dashed vertical line across the plot at `x`, named at its top: a point on the x axis
+// the reader must find at once, such as the knee of a capacity search.
+struct Marker {
+  double x = 0;
+  std::string label{};
+  std::string color{};  // any CSS colour
+};
+
 // The `{}`s let callers use designated initializers under -Wmissing-field-initializers.
 struct LineChart {
   std::string id{};  // the <svg>'s id and data-chart attribute
@@ -36,6 +44,7 @@ struct LineChart {
   std::vector<Series> series{};
   int width = 1120;
   int height = 300;
+  std::vector<Marker> markers{};  // inside the x range: it is widened to hold them
 };
 
 struct Ticks {
@@ -63,8 +72,8 @@ struct PlotArea {
 PlotArea plot_area(const LineChart& chart);
 
 // One <svg> with a title, axes, grid, tick labels, legend and one <polyline> per unbroken
-// run of each series (a lone point becomes a dot). Series longer than two points per pixel
-// column are thinned to each column's lowest and highest point so peaks survive.
+// run of each series (a lone point becomes a dot), then the markers. Series longer than two points
+// per pixel column are thinned to each column's lowest and highest point so peaks survive.
 std::string render_line_chart(const LineChart& chart);
 
 }  // namespace lampi::fleet::svg

@@ -50,3 +50,25 @@ TEST_CASE("a long series is thinned per pixel column but keeps its spike") {
                     [&](auto p) { return std::fabs(p.second - area.top) < 0.06; }));
   CHECK(std::is_sorted(pts.begin(), pts.end()));
 }
+
+TEST_CASE("a marker is a labelled vertical line at its x, inside a widened x range") {
+  svg::LineChart c;
+  c.id = "knee";
+  c.title = "knee";
+  c.x_axis = svg::XAxis::kNumber;
+  c.series.push_back({"p95", "#000", {{100, 2.0}, {200, 3.0}, {300, 40.0}}});
+  c.markers.push_back({.x = 250, .label = "knee: 250 lamps", .color = "#c00"});
+  c.markers.push_back({.x = 400, .label = "beyond <the data>", .color = "#00c"});
+  auto root = parse(svg::render_line_chart(c));
+  auto lines = by_class(*root, "marker");
+  REQUIRE(lines.size() == 2);
+  auto area = svg::plot_area(c);
+  // The range is 100..400, so 250 sits halfway and 400 at the right edge.
+  CHECK(number(*lines[0], "x1") == doctest::Approx(area.left + area.width / 2).epsilon(0.01));
+  CHECK(number(*lines[0], "x2") == number(*lines[0], "x1"));
+  CHECK(number(*lines[1], "x1") == doctest::Approx(area.left + area.width).epsilon(0.01));
+  CHECK(number(*lines[0], "y1") == doctest::Approx(area.top));
+  CHECK(number(*lines[0], "y2") == doctest::Approx(area.top + area.height));
+  CHECK(texts(by_class(*root, "marker-label")) ==
+        std::vector<std::string>{"knee: 250 lamps", "beyond <the data>"});
+}
