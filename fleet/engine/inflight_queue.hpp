@@ -85,12 +85,25 @@ class InFlightQueue {
     head_ = late_end_ = 0;
   }
 
+  // An empty queue gives back what a burst grew it to (a reconnect sends the retained
+  // states and the whole bridge queue at once). Kept, that capacity would stay in every
+  // lamp it hit and ratchet up storm by storm. Called from the shard's once-a-second sweep,
+  // not per PUBACK, so that a lamp whose bursts come every second does not reallocate each.
+  void release_spare() {
+    if (empty() && items_.capacity() > kKeptCapacity) {
+      items_.clear();
+      head_ = late_end_ = 0;
+      items_.shrink_to_fit();
+    }
+  }
+
  private:
+  static constexpr std::size_t kKeptCapacity = 16;  // a usual burst's 10, and its retained
+
   void compact() {
     if (head_ == items_.size()) {
       items_.clear();
       head_ = late_end_ = 0;
-      if (items_.capacity() > 64) items_.shrink_to_fit();  // idle lamps give memory back
     } else if (head_ > 64 && head_ * 2 > items_.size()) {
       items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
       late_end_ -= head_;

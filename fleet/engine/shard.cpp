@@ -500,6 +500,7 @@ void Shard::on_second() {
   std::int64_t queued = 0;
   for (auto& slot : lamps_) {
     slot.link.tick();
+    slot.inflight.release_spare();
     queued += static_cast<std::int64_t>(slot.lamp.bridge.queue.size());
     // Publishes still unacknowledged past the timeout are failures, as in the seed's
     // Locust test; a PUBACK that comes later still gives its time to the percentiles.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "firmware_model/topic.hpp"
+#include "fleet/stats/process_memory.hpp"
 
 namespace lampi::fleet {
 
@@ -253,11 +254,7 @@ void collect_process_metrics(std::vector<MetricFamily>& out, double start_time_s
     }
     cpu = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
-  if (std::ifstream statm("/proc/self/statm"); statm) {
-    unsigned long size = 0, resident = 0;
-    statm >> size >> resident;
-    rss = static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
-  }
+  rss = static_cast<double>(resident_bytes());
   std::size_t fds = 0;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);

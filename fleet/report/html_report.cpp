@@ -286,6 +286,19 @@ void counters(std::string& out, const RunSummary& s) {
   card(out, "Invalid set_config by class", counted(s.set_config_invalid));
   card(out, "Lamp service",
        {{"crashes", count(s.service_crashes)}, {"restarts", count(s.service_restarts)}});
+  if (s.memory.rss_at_end > 0)
+    card(
+        out, "Memory (RSS)",
+        {{"after the ramp-up",
+          s.memory.rss_after_ramp > 0
+              ? fmt::format("{:.1f} MiB ({:.0f} s in)",
+                            static_cast<double>(s.memory.rss_after_ramp) / 1048576.0,
+                            s.memory.after_ramp_s)
+              : std::string("-")},
+         {"at the end",
+          fmt::format("{:.1f} MiB", static_cast<double>(s.memory.rss_at_end) / 1048576.0)},
+         {"growth", s.memory.rss_after_ramp > 0 ? fmt::format("{:+.1f}%", s.memory.growth_percent())
+                                                : std::string("-")}});
   if (s.lamps_cycled > 0 || !s.faults.empty()) {
     Rows faults{{"power cycles (churn)", count(s.lamps_cycled)}};
     for (const auto& f : s.faults)

@@ -12,6 +12,10 @@ double ms(std::int64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
+double mib(std::uint64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
 }  // namespace
 
 void set_latency(TopicRow& row, const LatencyHistogram& h) {
@@ -64,6 +68,7 @@ RunSummary summarize(const FleetStatsView& fleet, const RunEnd& end) {
   s.config = fleet.config();
   s.warnings = config_warnings(s.config);
   s.local_broker = end.local_broker;
+  s.memory = end.memory;
   s.started_at = end.started_at;
   s.ended_at = end.ended_at;
   s.seconds = seconds;
@@ -260,6 +265,17 @@ std::string render_table(const RunSummary& s) {
     out += fmt::format(" | p99 in the ramp-up (first {:.0f} s) {:.2f} ms, after it {:.2f} ms",
                        s.ramp_seconds, s.ramp_lag_p99_ms, s.steady_lag_p99_ms);
   out += "\n";
+  if (s.memory.rss_at_end > 0) {
+    out += fmt::format("Memory: RSS {:.1f} MiB at the end", mib(s.memory.rss_at_end));
+    if (s.memory.rss_after_ramp > 0)
+      out += fmt::format(", {:.1f} MiB after the ramp-up ({:.0f} s in): {:+.1f}%",
+                         mib(s.memory.rss_after_ramp), s.memory.after_ramp_s,
+                         s.memory.growth_percent());
+    if (s.lamps > 0)
+      out += fmt::format(" | {:.1f} KiB per lamp", static_cast<double>(s.memory.rss_at_end) /
+                                                       1024.0 / static_cast<double>(s.lamps));
+    out += "\n";
+  }
   if (s.lamps_cycled > 0 || !s.faults.empty()) {
     out += fmt::format(
         "Faults: {} power cycles (churn), {} publishes they delayed (failures as fleet_fault, not "

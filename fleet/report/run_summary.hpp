@@ -13,6 +13,7 @@
 #include "fleet/stats/build_info.hpp"
 #include "fleet/stats/cloud_accounting.hpp"
 #include "fleet/stats/fleet_stats_view.hpp"
+#include "fleet/stats/process_memory.hpp"
 
 namespace lampi::fleet {
 
@@ -54,6 +55,7 @@ struct RunEnd {
   std::uint64_t hatched_at_end = 0;
   bool local_broker = false;     // no broker.url: lampi-fleet started a mosquitto of its own
   BrokerEvents broker_events{};  // find_broker_events() over the run's timeline
+  MemoryFigures memory{};        // read by the run loop
 };
 
 // One of the summaries a merged one adds up (lampi-fleet merge).
@@ -84,6 +86,7 @@ struct RunSummary {
   // the lamps it hit and how long until the fleet was whole again.
   std::uint64_t lamps_cycled = 0;
   std::vector<FaultResult> faults;
+  MemoryFigures memory;  // this process's RSS (a merge: every shard's added up)
   std::uint64_t bridge_queued = 0, bridge_dropped = 0, inflight_dropped = 0, timeouts = 0;
   // Nothing lost without a count: PUBACKs after the timeout (their times are in the
   // percentiles), publishes never acknowledged by the end (failures) or when their own lamp

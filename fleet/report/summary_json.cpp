@@ -108,6 +108,10 @@ std::string render_json(const RunSummary& s) {
   j["service_crashes"] = s.service_crashes;
   j["service_restarts"] = s.service_restarts;
   j["lamps_cycled"] = s.lamps_cycled;
+  j["memory"] = {{"rss_after_ramp_bytes", s.memory.rss_after_ramp},
+                 {"after_ramp_s", s.memory.after_ramp_s},
+                 {"rss_end_bytes", s.memory.rss_at_end},
+                 {"growth_percent", s.memory.growth_percent()}};
   auto& faults = j["faults"] = Json::array();
   for (const auto& f : s.faults)
     faults.push_back(

@@ -445,6 +445,11 @@ RunSummary read_summary_json(std::string_view text, std::string_view source) {
   // Older builds wrote neither.
   if (j.contains("cloud") && !j["cloud"].is_null()) s.cloud = read_cloud(f, j["cloud"]);
   if (j.contains("lamps_cycled")) s.lamps_cycled = f.count(j, "", "lamps_cycled");
+  if (j.contains("memory")) {
+    s.memory.rss_after_ramp = f.count(j["memory"], "memory", "rss_after_ramp_bytes");
+    s.memory.after_ramp_s = f.number(j["memory"], "memory", "after_ramp_s");
+    s.memory.rss_at_end = f.count(j["memory"], "memory", "rss_end_bytes");
+  }
   if (j.contains("faults"))
     for (const auto& e : f.array(j, "", "faults")) {
       FaultResult r;
@@ -536,6 +541,10 @@ RunSummary merge_summaries(std::span<const ShardSummary> shards) {
     m.unacked_at_power_off += s.unacked_at_power_off;
     m.unsent_at_stop += s.unsent_at_stop;
     m.lamps_cycled += s.lamps_cycled;
+    // The fleet's memory is every process's; its ramp ended with the slowest shard's.
+    m.memory.rss_after_ramp += s.memory.rss_after_ramp;
+    m.memory.rss_at_end += s.memory.rss_at_end;
+    m.memory.after_ramp_s = std::max(m.memory.after_ramp_s, s.memory.after_ramp_s);
     if (s.cloud) {
       if (!m.cloud) m.cloud.emplace();
       add_cloud(*m.cloud, *s.cloud);

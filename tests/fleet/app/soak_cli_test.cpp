@@ -83,4 +83,14 @@ faults:
   CHECK(c["associations_started"] == 300);
   CHECK(c["commands_answered"].get<int>() > 100);
   CHECK(c["settled"] == true);
+  // Memory after the faults is what stays: within a few percent of the ramp-up's (a leak,
+  // or bursts kept for good, would pass it). Not under ASan, whose quarantine keeps freed
+  // memory on purpose.
+  const auto& m = j["memory"];
+  CAPTURE(m.dump());
+  CHECK(m["rss_after_ramp_bytes"].get<double>() > 0);
+  CHECK(m["rss_end_bytes"].get<double>() > 0);
+#ifndef __SANITIZE_ADDRESS__
+  CHECK(m["growth_percent"].get<double>() < 5.0);
+#endif
 }
