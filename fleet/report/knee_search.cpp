@@ -216,8 +216,8 @@ SearchResult KneeSearch::result() const {
       break;
     case SearchOutcome::max_lamps:
       r.summary = fmt::format(
-          "No knee up to --max-lamps: every step held, up to {}. The capacity is at least that; "
-          "raise --max-lamps to look further.",
+          "Every step held, up to {}. The capacity is at least that; raise --max-lamps to "
+          "look further.",
           held_text);
       break;
     case SearchOutcome::below_start:

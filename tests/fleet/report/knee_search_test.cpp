@@ -182,7 +182,7 @@ TEST_CASE("every step holding up to max lamps is a result, not a knee") {
   CHECK(r.outcome == SearchOutcome::max_lamps);
   CHECK(r.held->measure.lamps == 300);
   CHECK_FALSE(r.broke);
-  CHECK(r.summary.find("No knee up to --max-lamps") == 0);
+  CHECK(r.summary.find("Every step held, up to") == 0);
   CHECK(capacity_exit_code(r.outcome) == kExitOk);
 }
 
