@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fleet/report/capacity_report.hpp"
+#include "fleet/report/html_page.hpp"
 #include "fleet/report/summary_json.hpp"
 #include "fleet/report/svg_chart.hpp"
 
@@ -17,12 +18,6 @@ namespace {
 using svg::escape;
 
 constexpr std::string_view kCss = R"css(
-*{box-sizing:border-box}
-body{margin:0;background:#f3f5f7;color:#1f2328;
-  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif}
-main{max-width:1200px;margin:0 auto;padding:28px 32px 40px}
-h1{margin:0;font-size:26px}
-h2{margin:0 0 12px;font-size:17px}
 section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:18px 22px;
   margin:18px 0;overflow-x:auto}
 .finding{margin:18px 0;padding:16px 22px;border-radius:10px;color:#fff}
@@ -35,7 +30,6 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:18px
   border:1px solid #d4a72c;color:#3b2300}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{padding:4px 12px;text-align:right;border-bottom:1px solid #e4e7eb;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
 td.why{text-align:left;white-space:normal}
 tr.broke td{color:#cf222e}
 footer{color:#57606a;font-size:12px;margin-top:24px}
@@ -179,12 +173,8 @@ std::string settings_rows(const CapacityRun& run) {
 
 std::string render_capacity_html(const CapacityRun& run) {
   const SearchResult& r = run.result;
-  std::string out = fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>lampi-fleet capacity</title><style>{}</style></head><body><main>"
-      "<h1>lampi-fleet capacity</h1>",
-      kCss);
+  std::string out = html_page_start("lampi-fleet capacity", kCss);
+  out += "<h1>lampi-fleet capacity</h1>";
   out += fmt::format(
       "<div class=\"finding {}\" data-outcome=\"{}\"><span class=\"badge\">{}</span>"
       "<span class=\"detail\">{}</span></div>",

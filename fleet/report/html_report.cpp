@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "fleet/report/html_page.hpp"
 #include "fleet/report/output_file.hpp"
 #include "fleet/report/summary_json.hpp"
 #include "fleet/report/svg_chart.hpp"
@@ -17,15 +18,9 @@ namespace {
 
 using svg::escape;
 
-// System fonts only: a webfont would be a network fetch, or megabytes inlined.
+// The run report's own rules, after kPageBaseCss.
 constexpr std::string_view kCss = R"css(
-*{box-sizing:border-box}
-body{margin:0;background:#f3f5f7;color:#1f2328;
-  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif}
-main{max-width:1200px;margin:0 auto;padding:28px 32px 40px}
-h1{margin:0;font-size:26px}
 .subtitle{margin:2px 0 0;color:#57606a}
-h2{margin:0 0 12px;font-size:17px}
 section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:18px 22px;
   margin:18px 0}
 .verdict{display:flex;align-items:center;gap:18px;margin:18px 0;padding:16px 22px;
@@ -49,7 +44,6 @@ svg.chart text{font-family:inherit}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{padding:6px 10px;border-bottom:1px solid #eaeef2;text-align:right;vertical-align:top}
 th{background:#f6f8fa;color:#424a53;font-weight:600;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
 td.topic,table.config-table td{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;
   font-size:13px}
 tr.aggregated td{font-weight:700;border-top:2px solid #afb8c1;background:#f6f8fa}
@@ -350,11 +344,7 @@ std::string render_html_report(const RunSummary& summary, const RunTimeline& tim
                                const ConfigRows& config_rows, std::string_view title) {
   std::string out;
   out.reserve(64 * 1024 + timeline.size() * 160);
-  out += fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>{}</title><style>{}</style></head><body><main>",
-      escape(title), kCss);
+  out += html_page_start(escape(title), kCss);
   header(out, summary, title);
   slo_table(out, summary);
   shard_table(out, summary);
