@@ -215,12 +215,6 @@ void run_pass(const Pass& p, const std::vector<std::size_t>& levels, KneeSearch&
   engine.join();
 }
 
-MosquittoProcess start_local_broker() {
-  MosquittoOptions opts;
-  opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
-  return MosquittoProcess::start(opts);
-}
-
 // The outputs asked for, checked before the first lamp powers on.
 struct Outputs {
   std::string json, report;
@@ -352,7 +346,7 @@ int run_capacity(const FleetConfig& config_in, const CapacityOptions& options,
 
   std::optional<MosquittoProcess> local;
   if (!config.broker) {
-    local = start_local_broker();
+    local = start_local_broker(config);  // the search's config: no cloud, no faults
     config.broker = BrokerTarget{false, local->address(), local->port()};
     log.info("Started a local mosquitto on {}:{} (log: {}); it stops with the search.",
              local->address(), local->port(), local->log_path().string());

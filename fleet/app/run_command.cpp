@@ -135,8 +135,6 @@ bool save_states(FleetEngine& engine, const std::string& path, spdlog::logger& l
   }
 }
 
-// The cloud stand-in for this process's lamps, connected and subscribed before the first
-// lamp powers on, so it hears every message of theirs; null without `cloud:`.
 // How long after a lamp's connection closed its will may take to reach the cloud: the
 // broker's 1.5 keepalives (when the close never reached it) and a margin.
 std::chrono::milliseconds will_bound(const FleetConfig& config) {
@@ -144,6 +142,8 @@ std::chrono::milliseconds will_bound(const FleetConfig& config) {
          std::chrono::duration_cast<std::chrono::milliseconds>(1.5 * config.model.keepalive);
 }
 
+// The cloud stand-in for this process's lamps, connected and subscribed before the first
+// lamp powers on, so it hears every message of theirs; null without `cloud:`.
 std::unique_ptr<CloudStandIn> start_cloud(const FleetConfig& config,
                                           const ResolvedBroker& lamps_broker, spdlog::logger& log) {
   if (config.cloud.mode == CloudMode::off) return nullptr;
@@ -200,6 +200,8 @@ CloudAccounting account_for_lamps(CloudStandIn& cloud, const FleetEngine& engine
   return reconcile(engine.config().cloud.mode, ledgers, cloud.lamps(), cloud.totals());
 }
 
+}  // namespace
+
 MosquittoProcess start_local_broker(const FleetConfig& config) {
   MosquittoOptions opts;
   opts.extra_config_lines = {"max_connections -1", "max_inflight_messages 20"};
@@ -214,6 +216,8 @@ MosquittoProcess start_local_broker(const FleetConfig& config) {
   return MosquittoProcess::start(opts);
 }
 
+namespace {
+
 // The engine's part of a run, against a broker that is up (the local one when `local`
 // is not null, watched every second). Returns the exit code.
 int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan& outputs,
@@ -221,16 +225,6 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
                 MosquittoProcess* local) {
   spdlog::logger& log = *options.log;
   const BlockedStopSignals& signals = *options.stop_signals;
-  bool local_gone = false;                        // said once, as soon as it is noticed
-  const BrokerRestarts* restarts_seen = nullptr;  // set once the engine exists
-  auto watch_local_broker = [&] {
-    if (local == nullptr || local_gone || local->running()) return;
-    if (restarts_seen != nullptr && restarts_seen->broker_down()) return;  // on purpose
-    local_gone = true;
-    if (options.progress_to_terminal) fmt::print(stderr, "\r\033[K");
-    log.error("The local mosquitto exited during the run ({}); the lamps cannot reconnect.",
-              local->exit_status());
-  };
   ResolvedBroker broker = resolve_broker(*config.broker);
   log.debug("Broker {} resolved to {}:{}", format_broker_url(*config.broker), broker.numeric_host,
             broker.port);
@@ -268,7 +262,15 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
             stand_in->expect_will(id, t);
           });
     BrokerRestarts restarts(config.faults.events, local, engine, log);
-    restarts_seen = &restarts;
+    bool local_gone = false;  // said once, as soon as it is noticed
+    auto watch_local_broker = [&] {
+      if (local == nullptr || local_gone || local->running()) return;
+      if (restarts.broker_down()) return;  // stopped on purpose
+      local_gone = true;
+      if (options.progress_to_terminal) fmt::print(stderr, "\r\033[K");
+      log.error("The local mosquitto exited during the run ({}); the lamps cannot reconnect.",
+                local->exit_status());
+    };
     engine.start();
     ProgressMeter meter(engine.stats_view(), engine.interval_reader());
     FailureLog failure_log;
@@ -283,9 +285,15 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
     double last_log = 0;
     double last_state_save = 0;
     std::size_t faults_trimmed = 0;
-    // As the shards judge their schedule: the ramp-up lasts until the last lamp powered on,
-    // and 10 s more.
-    const double ramp_s = static_cast<double>(slice.count) / shard_hatch_rate(config) + 10.0;
+    // The ramp-up as the shards judge their schedule: until their last lamp has powered on
+    // and settled.
+    std::int64_t steady_from_us = 0;
+    {
+      const FleetStatsView view = engine.stats_view();
+      for (const FleetStats* st : view.shards())
+        steady_from_us = std::max(steady_from_us, st->steady_from_us);
+    }
+    const double ramp_s = static_cast<double>(steady_from_us) / 1e6;
     MemoryFigures memory;
     const double planned_s = config.duration.count();
     while (!engine.finished()) {
@@ -309,6 +317,7 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
         interrupted = signalled && planned_s > 0 && now_s < planned_s;
         if (options.progress_to_terminal) fmt::print(stderr, "\n");  // end the progress line
         restarts.bring_back();
+        memory.rss_at_end = resident_bytes();
         log.info("Stopping: {} power-off of every lamp (at most {:.0f} s)...",
                  config.stop_mode == StopMode::graceful ? "graceful" : "abrupt (power-loss)",
                  config.stop_timeout.count());
@@ -334,7 +343,6 @@ int drive_fleet(FleetConfig& config, const RunOptions& options, const OutputPlan
         memory.after_ramp_s = now_s;
         memory.rss_after_ramp = resident_bytes();
       }
-      memory.rss_at_end = resident_bytes();
       if (stopping) continue;  // the stop has its own line
       if (!outputs.state_file.empty() &&
           now_s - last_state_save >= config.state_save_interval.count()) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "fleet/app/stop_signals.hpp"
+#include "fleet/broker/mosquitto_process.hpp"
 #include "fleet/config/fleet_config.hpp"
 
 namespace lampi::fleet {
@@ -25,5 +26,10 @@ int run_fleet(const FleetConfig& config, const RunOptions& options);
 // checks them before it starts anything and `validate` does: false, with the first
 // problems logged as errors, when any lamp's would fail.
 bool lamp_certificates_pass(const FleetConfig& config, spdlog::logger& log);
+
+// The mosquitto a run without broker.url starts for itself, configured for what `config`
+// asks of it (no connection limit, the course's in-flight window; persistence for restart
+// faults, no queue limit behind the cloud stand-in).
+MosquittoProcess start_local_broker(const FleetConfig& config);
 
 }  // namespace lampi::fleet

@@ -238,11 +238,11 @@ void CloudStandIn::on_tick() {
     last_tick_ = now;
   }
   if (now >= reconnect_at_) {
-    if (phase_ == Phase::live) {
-      if (link_.state() == BridgeLink::State::idle && !link_.has_socket()) connect();
-    } else if (forgetter_.state() == BridgeLink::State::idle && !forgetter_.has_socket()) {
+    // Each does nothing while its link is still up or closing.
+    if (phase_ == Phase::live)
+      connect();
+    else
       forget_session();
-    }
   }
   if (commands_on_ && stop_commands_.load(std::memory_order_relaxed)) {
     commands_on_ = false;

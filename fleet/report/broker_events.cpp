@@ -13,9 +13,16 @@ bool below_bar(std::int64_t bridged, std::int64_t peak, double ratio) {
 // The fleet's own drops: within this of a kill or storm, a fall is theirs.
 constexpr double kInjectedGraceSeconds = 2.0;
 
-// A restart is carried out by the run loop, up to a second after its time, and lasts.
+// A restart is carried out by the run loop, up to this long after its time.
+constexpr double kRunLoopLagSeconds = 1.0;
+
+// When a restarted broker is up again, into the run.
+double broker_back_s(const FaultEvent& f) {
+  return f.at.count() + kRunLoopLagSeconds + f.lasting.count();
+}
+
 double drop_window_s(const FaultEvent& f) {
-  return f.kind == FaultKind::restart ? f.lasting.count() + kInjectedGraceSeconds + 1.0
+  return f.kind == FaultKind::restart ? broker_back_s(f) - f.at.count() + kInjectedGraceSeconds
                                       : kInjectedGraceSeconds;
 }
 
@@ -109,8 +116,7 @@ std::vector<FaultResult> fault_results(const RunTimeline& timeline,
       const bool whole = static_cast<double>(p.lamps_bridged) >= 0.99 * static_cast<double>(before);
       if (!whole) dipped = true;
       // A restart's fall may come a second late, and none can end before the broker is up.
-      const bool may_be_over =
-          f.kind != FaultKind::restart || p.t_s >= at + drop_window_s(f) - kInjectedGraceSeconds;
+      const bool may_be_over = f.kind != FaultKind::restart || p.t_s >= broker_back_s(f);
       // A fall too small for the 1% bar: whole once every lamp it hit is back.
       if ((dipped && whole) || (!dipped && may_be_over && p.lamps_bridged >= before)) {
         r.recovered_after_s = p.t_s - at;
