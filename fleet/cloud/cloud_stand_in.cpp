@@ -203,16 +203,17 @@ void CloudStandIn::on_link_lost(BridgeLink& link, int) {
     }
     return;
   }
-  connected_.store(false, std::memory_order_relaxed);
-  if (phase_ == Phase::closing) return;  // our own goodbye
-  if (connected_once_) bump(counters_.disconnects);
+  // A connect that failed (the broker still down) is no connection lost.
+  const bool was_connected = connected_.exchange(false, std::memory_order_relaxed);
+  reconnect_at_ = Clock::now() + kReconnectPause;
+  if (phase_ == Phase::closing || !was_connected) return;
+  bump(counters_.disconnects);
   // The broker went away with these wills owed: it may never publish them, and those it
   // does come untimed, after our own absence.
   for (auto& [id, l] : lamps_) {
     l.seen.wills_cut_off += l.wills_owed.size();
     l.wills_owed.clear();
   }
-  reconnect_at_ = Clock::now() + kReconnectPause;
 }
 
 void CloudStandIn::send_flush() {
